@@ -1,0 +1,74 @@
+import type { DataSource } from 'typeorm';
+import type { BoundaryLevelInfo } from '../entities/BoundarySet';
+
+export interface CatalogEntry {
+  id: number;
+  level: number;
+  code: string;
+  /** Names indexed by level (1-based, as in the database): names[3] is the 읍면동 name. */
+  names: (string | null)[];
+  codes: (string | null)[];
+  /** The names of the path joined by single spaces, e.g. `서울특별시 종로구 사직동`. */
+  address: string;
+}
+
+/**
+ * All polygons of one set version by id, with their name paths: what the writer needs to turn a
+ * stored boundary id into output columns. A READY set version never changes, so it is loaded once
+ * (about 10,000 small entries for the largest official set) and kept.
+ */
+export class BoundaryCatalog {
+  private constructor(
+    readonly setId: number,
+    readonly levels: BoundaryLevelInfo[],
+    private readonly byId: Map<number, CatalogEntry>,
+  ) {}
+
+  static async load(dataSource: DataSource, setId: number): Promise<BoundaryCatalog> {
+    const [set] = await dataSource.query(`SELECT levels FROM boundary_sets WHERE id = $1`, [setId]);
+    if (!set) throw new Error(`Boundary set ${setId} does not exist`);
+    const rows: { id: number; level: number; code: string; names: (string | null)[]; codes: (string | null)[] }[] =
+      await dataSource.query(`SELECT id, level, code, names, codes FROM boundaries WHERE set_id = $1`, [setId]);
+    const byId = new Map<number, CatalogEntry>();
+    for (const r of rows) {
+      // node-postgres returns 1-based PG arrays as 0-based JS arrays: shift back so names[level] works.
+      const names = [null, ...r.names];
+      const codes = [null, ...r.codes];
+      byId.set(r.id, {
+        id: r.id,
+        level: r.level,
+        code: r.code,
+        names,
+        codes,
+        address: names.filter((n): n is string => Boolean(n)).join(' '),
+      });
+    }
+    const levels = (set.levels as BoundaryLevelInfo[]).slice().sort((a, b) => a.level - b.level);
+    return new BoundaryCatalog(setId, levels, byId);
+  }
+
+  get(id: number): CatalogEntry | undefined {
+    return this.byId.get(id);
+  }
+
+  get size(): number {
+    return this.byId.size;
+  }
+}
+
+/** Keeps one catalog per set version; versions are immutable so entries never go stale. */
+export class CatalogCache {
+  private readonly loaded = new Map<number, Promise<BoundaryCatalog>>();
+
+  constructor(private readonly dataSource: DataSource) {}
+
+  get(setId: number): Promise<BoundaryCatalog> {
+    let entry = this.loaded.get(setId);
+    if (!entry) {
+      entry = BoundaryCatalog.load(this.dataSource, setId);
+      entry.catch(() => this.loaded.delete(setId));
+      this.loaded.set(setId, entry);
+    }
+    return entry;
+  }
+}

@@ -1,0 +1,174 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import type { BoundaryLevelInfo } from '../entities/BoundarySet';
+import type { BoundaryFeature, LevelSource } from './features';
+
+export interface ImportRequest {
+  /** Set name; importing an existing name creates its next version. */
+  name: string;
+  /** Where the data came from, shown by `boundarySets`. */
+  source: string;
+  levels: LevelSource[];
+  onProgress?: (event: ImportProgress) => void;
+}
+
+export interface ImportProgress {
+  level: number;
+  levelName: string;
+  featuresLoaded: number;
+}
+
+export interface ImportReport {
+  setId: number;
+  name: string;
+  version: number;
+  levels: BoundaryLevelInfo[];
+  /** Codes whose parent was not found by code prefix (their upper names stay empty). */
+  orphans: number;
+  elapsedMs: number;
+}
+
+/** Features sent to PostGIS per statement: large enough to amortise round trips, small enough for PGlite. */
+const BATCH = 250;
+
+/**
+ * Loads a boundary set into PostGIS: geometry repaired (ST_MakeValid) where invalid, reprojected
+ * to EPSG:4326, parents linked by code prefix, full name/code paths precomputed. The new version
+ * becomes current only once complete, in one transaction, so lookups never see a half-loaded set
+ * and conversions that pinned the previous version finish on it.
+ */
+export async function importBoundarySet(dataSource: DataSource, request: ImportRequest): Promise<ImportReport> {
+  const started = Date.now();
+  if (request.levels.length === 0) throw new Error('Nothing to import: no levels given');
+  const levelNumbers = request.levels.map((l) => l.level);
+  if (new Set(levelNumbers).size !== levelNumbers.length) throw new Error(`Two files claim the same level (${levelNumbers.join(', ')})`);
+
+  const [{ version }] = await dataSource.query(
+    `SELECT coalesce(max(version), 0) + 1 AS version FROM boundary_sets WHERE name = $1`,
+    [request.name],
+  );
+  const [{ id: setId }] = await dataSource.query(
+    `INSERT INTO boundary_sets (name, version, source, source_srid, status) VALUES ($1, $2, $3, $4, 'LOADING') RETURNING id`,
+    [request.name, version, request.source, request.levels[0].srid],
+  );
+
+  try {
+    const levels: BoundaryLevelInfo[] = [];
+    for (const source of [...request.levels].sort((a, b) => a.level - b.level)) {
+      levels.push(await loadLevel(dataSource, setId, source, request.onProgress));
+    }
+    const orphans = await linkHierarchy(dataSource, setId, levels.map((l) => l.level));
+    await dataSource.transaction(async (tx) => {
+      await retireCurrent(tx, request.name);
+      await tx.query(
+        `UPDATE boundary_sets SET status = 'READY', is_current = true, levels = $2, loaded_at = now() WHERE id = $1`,
+        [setId, JSON.stringify(levels)],
+      );
+    });
+    await dataSource.query(`ANALYZE boundaries`);
+    return { setId, name: request.name, version, levels, orphans, elapsedMs: Date.now() - started };
+  } catch (err) {
+    await dataSource.query(`DELETE FROM boundary_sets WHERE id = $1`, [setId]).catch(() => {});
+    throw err;
+  }
+}
+
+async function retireCurrent(tx: EntityManager, name: string): Promise<void> {
+  await tx.query(`UPDATE boundary_sets SET is_current = false WHERE name = $1 AND is_current`, [name]);
+}
+
+async function loadLevel(
+  dataSource: DataSource,
+  setId: number,
+  source: LevelSource,
+  onProgress?: (event: ImportProgress) => void,
+): Promise<BoundaryLevelInfo> {
+  let featureCount = 0;
+  let repairedCount = 0;
+  let batch: BoundaryFeature[] = [];
+  const flush = async () => {
+    if (batch.length === 0) return;
+    const [row] = await dataSource.query(insertBatchSql, [
+      setId,
+      source.level,
+      source.srid,
+      batch.map((f) => f.code),
+      batch.map((f) => f.name),
+      batch.map((f) => JSON.stringify(f.geometry)),
+    ]);
+    featureCount += Number(row.inserted);
+    repairedCount += Number(row.repaired);
+    batch = [];
+    onProgress?.({ level: source.level, levelName: source.name, featuresLoaded: featureCount });
+  };
+  for await (const feature of source.features()) {
+    batch.push(feature);
+    if (batch.length >= BATCH) await flush();
+  }
+  await flush();
+  if (featureCount === 0) throw new Error(`${source.origin}: no polygons found for level ${source.level} (${source.name})`);
+  return { level: source.level, name: source.name, featureCount, repairedCount };
+}
+
+// Validity is tested with ST_IsValidDetail, which (unlike ST_IsValid) does not emit a NOTICE per polygon.
+// ST_CollectionExtract(…, 3) keeps the polygonal part of what ST_MakeValid returns (it may add lines).
+const insertBatchSql = `
+  WITH raw AS (
+    SELECT u.code, u.name, ST_SetSRID(ST_GeomFromGeoJSON(u.geojson), $3::int) AS geom
+    FROM unnest($4::text[], $5::text[], $6::text[]) AS u(code, name, geojson)
+  ), checked AS (
+    SELECT code, name, geom, (ST_IsValidDetail(geom)).valid AS valid FROM raw
+  ), inserted AS (
+    INSERT INTO boundaries (set_id, level, code, name, geom)
+    SELECT $1, $2, code, name,
+           ST_Multi(ST_CollectionExtract(
+             ST_Transform(CASE WHEN valid THEN geom ELSE ST_MakeValid(geom) END, 4326), 3))
+    FROM checked
+    RETURNING 1
+  )
+  SELECT (SELECT count(*) FROM inserted) AS inserted, (SELECT count(*) FROM checked WHERE NOT valid) AS repaired`;
+
+/**
+ * Links every polygon to the one above it whose code is a prefix of its own (the Korean codes are
+ * hierarchical: 읍면동 1101053 → 시군구 11010 → 시도 11) and stores the full name and code paths,
+ * indexed by level, so that `names[3]` is always the 읍면동 name. Returns how many found no parent.
+ */
+async function linkHierarchy(dataSource: DataSource, setId: number, levels: number[]): Promise<number> {
+  const sorted = [...levels].sort((a, b) => a - b);
+  let orphans = 0;
+  for (const [i, level] of sorted.entries()) {
+    const parentLevel = i === 0 ? undefined : sorted[i - 1];
+    if (parentLevel !== undefined) {
+      // One pass per parent code length (normally just one) so the join is an equality a hash join can use.
+      const lengths: { len: number }[] = await dataSource.query(
+        `SELECT DISTINCT length(code) AS len FROM boundaries WHERE set_id = $1 AND level = $2`,
+        [setId, parentLevel],
+      );
+      for (const { len } of lengths) {
+        await dataSource.query(
+          `UPDATE boundaries c
+              SET parent_id = p.id,
+                  names = p.names || array_fill(NULL::text, ARRAY[c.level - p.level - 1]) || c.name,
+                  codes = p.codes || array_fill(NULL::text, ARRAY[c.level - p.level - 1]) || c.code
+             FROM boundaries p
+            WHERE c.set_id = $1 AND c.level = $2 AND c.names IS NULL AND length(c.code) > $4
+              AND p.set_id = $1 AND p.level = $3 AND p.code = left(c.code, $4)`,
+          [setId, level, parentLevel, len],
+        );
+      }
+    }
+    const result = await dataSource.query(
+      `UPDATE boundaries
+          SET names = array_fill(NULL::text, ARRAY[level - 1]) || name,
+              codes = array_fill(NULL::text, ARRAY[level - 1]) || code
+        WHERE set_id = $1 AND level = $2 AND names IS NULL`,
+      [setId, level],
+    );
+    if (parentLevel !== undefined) orphans += affectedRows(result);
+  }
+  return orphans;
+}
+
+/** TypeORM's postgres driver returns [rows, count] for UPDATE statements run through query(). */
+function affectedRows(result: unknown): number {
+  return Array.isArray(result) && typeof result[1] === 'number' ? result[1] : 0;
+}

@@ -1,0 +1,171 @@
+import { randomUUID } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import type { DataSource } from 'typeorm';
+import type { BoundarySetService } from '../boundaries/set-service';
+import { Conversion, TERMINAL_STATUSES, type ConversionStatus, type StoredConversionOptions } from '../entities/Conversion';
+import { NotFoundError, UserInputError } from '../errors';
+import { assertKnownSrid } from '../geocode/srid';
+import type { ProgressBus } from '../pubsub/progress-bus';
+import type { ThrottledPublisher } from '../pubsub/throttled-publisher';
+import { detectInputFormat } from '../reading/open-source';
+import type { FileStore } from './file-store';
+import { parseConversionOptions } from './options';
+
+export interface IncomingFile {
+  fileName: string;
+  stream: Readable;
+}
+
+/**
+ * Everything a client can do with conversions. Creating one stores the upload and a QUEUED row
+ * and returns at once; the worker does the rest. Resolvers and tests call this, never the tables.
+ */
+export class ConversionService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly store: FileStore,
+    private readonly sets: BoundarySetService,
+    private readonly bus: ProgressBus,
+    private readonly publisher: ThrottledPublisher,
+    private readonly maxUploadBytes: number,
+    private readonly onQueued: () => void,
+  ) {}
+
+  async create(file: IncomingFile, rawOptions: Record<string, unknown> | null | undefined): Promise<Conversion> {
+    const fileName = cleanFileName(file.fileName);
+    let options: StoredConversionOptions;
+    // Cheap checks first, so a bad request fails before the upload is stored.
+    try {
+      options = parseConversionOptions(rawOptions);
+      if (options.srid !== undefined) await assertKnownSrid(this.dataSource, options.srid);
+      await this.sets.resolve(options.boundarySet);
+    } catch (err) {
+      file.stream.resume(); // drain the unread upload so the request can finish
+      throw err;
+    }
+
+    const id = randomUUID();
+    const size = await this.store.saveUpload(id, file.stream, this.maxUploadBytes);
+    const uploadPath = this.store.uploadPath(id);
+    try {
+      detectInputFormat(fileName, await this.store.head(uploadPath));
+      const repo = this.dataSource.getRepository(Conversion);
+      const conversion = repo.create({
+        id,
+        fileName,
+        uploadPath,
+        fileSize: size,
+        options,
+        status: 'QUEUED',
+        phase: 'WAITING',
+        totalRows: null,
+        error: null,
+        boundarySetId: null,
+        detected: null,
+        outputPath: null,
+        timings: null,
+        workerId: null,
+        leaseExpiresAt: null,
+        startedAt: null,
+        finishedAt: null,
+      });
+      await repo.insert(conversion);
+      this.onQueued();
+      return (await this.get(id))!;
+    } catch (err) {
+      await this.store.remove(uploadPath);
+      throw err;
+    }
+  }
+
+  get(id: string): Promise<Conversion | null> {
+    if (!isUuid(id)) return Promise.resolve(null);
+    return this.dataSource.getRepository(Conversion).findOneBy({ id });
+  }
+
+  async list(args: { limit: number; offset: number; status?: ConversionStatus | null }): Promise<Conversion[]> {
+    return this.dataSource.getRepository(Conversion).find({
+      where: args.status ? { status: args.status } : {},
+      order: { createdAt: 'DESC', id: 'DESC' },
+      take: Math.min(Math.max(args.limit, 1), 200),
+      skip: Math.max(args.offset, 0),
+    });
+  }
+
+  /**
+   * Cancels a queued or running conversion. A running one is stopped by its worker at its next
+   * chunk (its lease no longer matches); cancelling a finished one is an error that says so.
+   */
+  async cancel(id: string): Promise<Conversion> {
+    const existing = await this.get(id);
+    if (!existing) throw new NotFoundError(`No conversion with id ${id}.`);
+    if (TERMINAL_STATUSES.includes(existing.status)) {
+      throw new UserInputError(`Conversion ${id} is already ${existing.status}.`, 'ALREADY_FINISHED');
+    }
+    await this.dataSource.query(
+      `UPDATE conversions SET status = 'CANCELLED', phase = 'DONE', finished_at = now(), updated_at = now()
+        WHERE id = $1 AND status IN ('QUEUED', 'RUNNING')`,
+      [id],
+    );
+    const after = (await this.get(id))!;
+    if (existing.status === 'QUEUED') await this.store.remove(existing.uploadPath);
+    this.publisher.publish(id, true);
+    this.publisher.done(id);
+    return after;
+  }
+
+  /**
+   * The conversion's current state, then every change, ending after the terminal state. Listens
+   * before reading so no change between the read and the subscription is missed; also re-reads
+   * every few seconds in case a notification was lost (another instance without LISTEN, a dropped
+   * connection).
+   */
+  async *watch(id: string, fallbackPollMs = 3000): AsyncGenerator<Conversion> {
+    let signal: (() => void) | null = null;
+    let dirty = false;
+    const unsubscribe = this.bus.subscribe(id, () => {
+      dirty = true;
+      signal?.();
+    });
+    try {
+      let current = await this.get(id);
+      if (!current) throw new NotFoundError(`No conversion with id ${id}.`);
+      yield current;
+      while (!TERMINAL_STATUSES.includes(current.status)) {
+        if (!dirty) {
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, fallbackPollMs);
+            signal = () => {
+              clearTimeout(timer);
+              resolve();
+            };
+          });
+          signal = null;
+        }
+        dirty = false;
+        const next = await this.get(id);
+        if (!next) return;
+        if (changed(current, next)) yield next;
+        current = next;
+      }
+    } finally {
+      unsubscribe();
+    }
+  }
+}
+
+function changed(a: Conversion, b: Conversion): boolean {
+  return a.status !== b.status || a.phase !== b.phase || a.processedRows !== b.processedRows || a.totalRows !== b.totalRows || a.error !== b.error;
+}
+
+function isUuid(id: string): boolean {
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id);
+}
+
+/** Keeps the base name only (browsers may send a path) and drops control characters. */
+function cleanFileName(name: string | undefined): string {
+  const base = (name ?? '').split(/[\\/]/).pop() ?? '';
+  // eslint-disable-next-line no-control-regex
+  const cleaned = base.replace(/[\u0000-\u001f\u007f]/g, '').trim();
+  return cleaned.slice(0, 255) || 'upload.csv';
+}

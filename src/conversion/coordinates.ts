@@ -1,0 +1,42 @@
+import type { CellValue } from '../reading/table-source';
+
+export type ParsedCoordinate = { value: number } | { problem: string };
+
+/**
+ * Reads one coordinate cell: numbers as they are, text trimmed (exports often pad values with
+ * spaces) and parsed strictly, so `12a` or `1.2.3` are reported instead of half-read.
+ */
+export function parseCoordinate(cell: CellValue): ParsedCoordinate {
+  if (cell === null || cell === undefined) return { problem: 'empty' };
+  if (typeof cell === 'number') return Number.isFinite(cell) ? { value: cell } : { problem: `${cell} is not a finite number` };
+  if (typeof cell === 'boolean' || cell instanceof Date) return { problem: `${String(cell)} is not a number` };
+  const text = cell.trim();
+  if (text === '') return { problem: 'empty' };
+  if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(text)) return { problem: `"${text.slice(0, 40)}" is not a number` };
+  const value = Number(text);
+  return Number.isFinite(value) ? { value } : { problem: `"${text.slice(0, 40)}" is not a finite number` };
+}
+
+/**
+ * Turns a row's two cells into coordinates or the reason they are unusable. Only EPSG:4326 has a
+ * range we can check here; a projected CRS's domain is checked by PostGIS when it transforms.
+ */
+export function readPoint(
+  xCell: CellValue,
+  yCell: CellValue,
+  srid: number,
+): { x: number; y: number; invalidReason: null } | { x: null; y: null; invalidReason: string } {
+  const x = parseCoordinate(xCell);
+  const y = parseCoordinate(yCell);
+  const problems: string[] = [];
+  if ('problem' in x) problems.push(`x ${x.problem}`);
+  if ('problem' in y) problems.push(`y ${y.problem}`);
+  if ('value' in x && 'value' in y) {
+    if (srid === 4326) {
+      if (Math.abs(x.value) > 180) problems.push(`longitude ${x.value} is outside ±180`);
+      if (Math.abs(y.value) > 90) problems.push(`latitude ${y.value} is outside ±90`);
+    }
+    if (problems.length === 0) return { x: x.value, y: y.value, invalidReason: null };
+  }
+  return { x: null, y: null, invalidReason: problems.join('; ') };
+}

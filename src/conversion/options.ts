@@ -1,0 +1,27 @@
+import { z } from 'zod';
+import { OUTPUT_FORMATS, type StoredConversionOptions } from '../entities/Conversion';
+import { UserInputError } from '../errors';
+
+/** What a client may pass as ConversionOptions, checked before anything is stored. */
+const OptionsSchema = z
+  .object({
+    xColumn: z.string().trim().min(1).max(200).optional(),
+    yColumn: z.string().trim().min(1).max(200).optional(),
+    srid: z.number().int().positive().max(999_999).optional(),
+    sheets: z.array(z.string().min(1).max(200)).max(200).optional(),
+    outputFormat: z.enum(OUTPUT_FORMATS).default('XLSX'),
+    boundarySet: z.string().trim().min(1).max(200).optional(),
+    maxDistanceMeters: z.number().min(0).max(100_000).optional(),
+  })
+  .refine((o) => Boolean(o.xColumn) === Boolean(o.yColumn), { message: 'give both xColumn and yColumn, or neither' });
+
+/** Null fields (GraphQL clients send them) mean "not given". */
+export function parseConversionOptions(input: Record<string, unknown> | null | undefined): StoredConversionOptions {
+  const cleaned = Object.fromEntries(Object.entries(input ?? {}).filter(([, v]) => v !== null && v !== undefined));
+  const parsed = OptionsSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; ');
+    throw new UserInputError(`Invalid options: ${problems}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,264 @@
+import path from 'node:path';
+import type { DataSource } from 'typeorm';
+import type { CatalogCache } from '../boundaries/catalog';
+import type { BoundarySetService } from '../boundaries/set-service';
+import type { Conversion, DetectedLayout, DetectedSheet, PhaseTimings } from '../entities/Conversion';
+import { countResults, geocodeChunk, loadResults, type StoredResult } from '../geocode/chunk-geocoder';
+import type { ThrottledPublisher } from '../pubsub/throttled-publisher';
+import { detectInputFormat, openTableSource } from '../reading/open-source';
+import type { Row, TableSource } from '../reading/table-source';
+import { typedFromCsv } from '../writing/cell-values';
+import { CsvOutputWriter } from '../writing/csv-writer';
+import type { OutputWriter } from '../writing/output-writer';
+import { XlsxOutputWriter } from '../writing/xlsx-writer';
+import { analyzeFile } from './analyze';
+import { AppendedColumns } from './appended-columns';
+import { readPoint } from './coordinates';
+import { JobLostError } from './errors';
+import type { FileStore } from './file-store';
+import { SQL_NOW, type JobQueue } from './job-queue';
+
+export interface RunnerDeps {
+  dataSource: DataSource;
+  queue: JobQueue;
+  store: FileStore;
+  catalogs: CatalogCache;
+  sets: BoundarySetService;
+  publisher: ThrottledPublisher;
+  chunkRows: number;
+  defaultMaxDistanceMeters: number;
+}
+
+/** Rows used to size the output columns. */
+const SAMPLE_ROWS = 200;
+
+/**
+ * Runs one claimed conversion from wherever it stopped: analyse the file (once), then stream it
+ * again, geocoding chunk by chunk and writing each chunk's rows with their results right away.
+ * A chunk's results and the counters that cover them commit in one transaction; a resumed job
+ * rewrites the output from the first row, taking already committed chunks from the database, so
+ * every row gets exactly one result whatever happened before.
+ */
+export class ConversionRunner {
+  constructor(private readonly deps: RunnerDeps) {}
+
+  async run(job: Conversion, workerId: string, signal: AbortSignal): Promise<void> {
+    const { queue, publisher, store } = this.deps;
+    const started = Date.now();
+    const timings: PhaseTimings = { analyzeMs: 0, readMs: 0, geocodeMs: 0, writeMs: 0, totalMs: 0 };
+    const update = async (set: Record<string, unknown>, announce = true) => {
+      if (!(await queue.updateOwned(job.id, workerId, set))) throw new JobLostError(job.id);
+      if (announce) publisher.publish(job.id, true);
+    };
+
+    const setId = job.boundarySetId ?? (await this.deps.sets.resolve(job.options.boundarySet)).id;
+    if (job.boundarySetId === null) await update({ boundary_set_id: setId }, false);
+
+    let detected = job.detected;
+    if (!detected) {
+      await update({ phase: 'ANALYZING' });
+      const t = Date.now();
+      const format = detectInputFormat(job.fileName, await store.head(job.uploadPath));
+      detected = await analyzeFile(await openTableSource(job.uploadPath, job.fileName, format), job.options);
+      timings.analyzeMs = Date.now() - t;
+      const totalRows = detected.sheets.reduce((n, s) => n + s.dataRows, 0);
+      await update({ detected, total_rows: totalRows }, false);
+    }
+
+    await update({ phase: 'GEOCODING' });
+    const source = await openTableSource(job.uploadPath, job.fileName, detected.format, {
+      format: detected.format,
+      encoding: detected.encoding,
+      delimiter: detected.delimiter,
+    });
+    const outputPath = store.outputPath(job.id, job.options.outputFormat);
+    const writer = this.createWriter(job, detected, outputPath);
+    const pass = new ConversionPass(this.deps, job, workerId, signal, setId, detected, source, writer, timings);
+    try {
+      await pass.writeAllSheets();
+      await update({ phase: 'FINISHING' });
+      const t = Date.now();
+      await writer.finish();
+      timings.writeMs += Date.now() - t;
+    } catch (err) {
+      await writer.abort().catch(() => {});
+      throw err;
+    }
+    timings.totalMs = Date.now() - started;
+    await update({ status: 'COMPLETED', phase: 'DONE', output_path: outputPath, finished_at: SQL_NOW, timings, worker_id: workerId });
+    publisher.done(job.id);
+    // Results are in the output now; the upload is no longer needed.
+    await this.deps.dataSource.query(`DELETE FROM conversion_results WHERE conversion_id = $1`, [job.id]);
+    await store.remove(job.uploadPath);
+  }
+
+  private createWriter(job: Conversion, detected: DetectedLayout, outputPath: string): OutputWriter {
+    const temp = path.join(path.dirname(outputPath), `.${path.basename(outputPath)}.part`);
+    if (job.options.outputFormat === 'CSV') {
+      const converted = detected.sheets.filter((s) => s.xIndex !== null).length;
+      return new CsvOutputWriter(temp, outputPath, converted > 1);
+    }
+    return new XlsxOutputWriter(temp, outputPath);
+  }
+}
+
+/** One pass over the input: reads, geocodes (or reloads) and writes every sheet in order. */
+class ConversionPass {
+  private nextRowNo = 0;
+  private committed: number;
+  private readonly counters: { processed_rows: number; matched_rows: number; nearest_rows: number; unmatched_rows: number; invalid_rows: number };
+  private readonly columns: Promise<AppendedColumns>;
+  private readonly levelsDeepestFirst: Promise<number[]>;
+  /** CSV text becomes typed cells in an XLSX output; a CSV output keeps the text as it was. */
+  private readonly typeCells: boolean;
+
+  constructor(
+    private readonly deps: RunnerDeps,
+    private readonly job: Conversion,
+    private readonly workerId: string,
+    private readonly signal: AbortSignal,
+    private readonly setId: number,
+    private readonly detected: DetectedLayout,
+    private readonly source: TableSource,
+    private readonly writer: OutputWriter,
+    private readonly timings: PhaseTimings,
+  ) {
+    this.committed = job.processedRows;
+    this.counters = {
+      processed_rows: job.processedRows,
+      matched_rows: job.matchedRows,
+      nearest_rows: job.nearestRows,
+      unmatched_rows: job.unmatchedRows,
+      invalid_rows: job.invalidRows,
+    };
+    const catalog = deps.catalogs.get(setId);
+    this.columns = catalog.then((c) => new AppendedColumns(c));
+    this.levelsDeepestFirst = catalog.then((c) => c.levels.map((l) => l.level).sort((a, b) => b - a));
+    this.typeCells = detected.format === 'CSV' && job.options.outputFormat === 'XLSX';
+  }
+
+  async writeAllSheets(): Promise<void> {
+    for (const sheet of this.detected.sheets) {
+      this.checkSignal();
+      if (sheet.xIndex === null) await this.copySheet(sheet);
+      else await this.convertSheet(sheet);
+    }
+  }
+
+  private async copySheet(sheet: DetectedSheet): Promise<void> {
+    this.writer.startSheet({ name: sheet.name, leadingRows: [], header: null, appendedHeader: [], sample: [] });
+    for await (const row of this.timedRows(sheet.name)) this.writer.writeRow(this.typed(row), null);
+    await this.writer.endSheet();
+  }
+
+  private async convertSheet(sheet: DetectedSheet): Promise<void> {
+    const columns = await this.columns;
+    const leading: Row[] = [];
+    let pending: Row[] = [];
+    let started = false;
+    const flush = async () => {
+      if (!started) {
+        this.writer.startSheet({
+          name: sheet.name,
+          leadingRows: leading.map((r) => this.typed(r)),
+          header: sheet.header,
+          appendedHeader: columns.header,
+          sample: pending.slice(0, SAMPLE_ROWS).map((r) => this.typed(r)),
+        });
+        started = true;
+      }
+      if (pending.length === 0) return;
+      const results = await this.resultsFor(pending, sheet);
+      const t = Date.now();
+      for (let i = 0; i < pending.length; i++) this.writer.writeRow(this.typed(pending[i]), columns.valuesFor(results[i]));
+      this.timings.writeMs += Date.now() - t;
+      pending = [];
+    };
+
+    let index = 0;
+    for await (const row of this.timedRows(sheet.name)) {
+      if (index < sheet.headerRow) leading.push(row);
+      else if (index > sheet.headerRow) {
+        pending.push(row);
+        if (pending.length >= this.deps.chunkRows) await flush();
+      }
+      index++;
+    }
+    await flush();
+    await this.writer.endSheet();
+  }
+
+  /**
+   * Results for the next rows, in order: reloaded for rows an earlier attempt committed,
+   * geocoded and committed (with the counters, in one transaction) for the rest.
+   */
+  private async resultsFor(rows: Row[], sheet: DetectedSheet): Promise<StoredResult[]> {
+    this.checkSignal();
+    const first = this.nextRowNo;
+    const end = first + rows.length;
+    const results: StoredResult[] = [];
+    if (first < this.committed) {
+      results.push(...(await loadResults(this.deps.dataSource.manager, this.job.id, first, Math.min(end, this.committed))));
+    }
+    if (end > this.committed) {
+      const from = Math.max(first, this.committed);
+      const t = Date.now();
+      results.push(...(await this.geocodeAndCommit(rows.slice(from - first), from, sheet)));
+      this.timings.geocodeMs += Date.now() - t;
+      this.committed = end;
+      this.deps.publisher.publish(this.job.id);
+    }
+    if (results.length !== rows.length || results[0]?.rowNo !== first) {
+      throw new Error(`Row accounting failed: expected results for rows ${first}..${end - 1}, got ${results.length}`);
+    }
+    this.nextRowNo = end;
+    return results;
+  }
+
+  private async geocodeAndCommit(rows: Row[], firstRowNo: number, sheet: DetectedSheet): Promise<StoredResult[]> {
+    const srid = this.detected.srid;
+    const chunk = rows.map((row, i) => ({ rowNo: firstRowNo + i, ...readPoint(row[sheet.xIndex!] ?? null, row[sheet.yIndex!] ?? null, srid) }));
+    const levelsDeepestFirst = await this.levelsDeepestFirst;
+    return this.deps.dataSource.transaction(async (tx) => {
+      const results = await geocodeChunk(tx, {
+        conversionId: this.job.id,
+        setId: this.setId,
+        srid,
+        maxDistanceMeters: this.job.options.maxDistanceMeters ?? this.deps.defaultMaxDistanceMeters,
+        levelsDeepestFirst,
+        rows: chunk,
+      });
+      const c = countResults(results);
+      const next = {
+        processed_rows: this.counters.processed_rows + results.length,
+        matched_rows: this.counters.matched_rows + c.matched,
+        nearest_rows: this.counters.nearest_rows + c.nearest,
+        unmatched_rows: this.counters.unmatched_rows + c.unmatched,
+        invalid_rows: this.counters.invalid_rows + c.invalid,
+      };
+      if (!(await this.deps.queue.updateOwned(this.job.id, this.workerId, next, tx))) throw new JobLostError(this.job.id);
+      Object.assign(this.counters, next);
+      return results;
+    });
+  }
+
+  private typed(row: Row): Row {
+    return this.typeCells ? row.map((c) => (typeof c === 'string' ? typedFromCsv(c) : c)) : row;
+  }
+
+  /** Rows of a sheet, with the time spent waiting for the reader added to readMs. */
+  private async *timedRows(sheet: string): AsyncGenerator<Row> {
+    const iterator = this.source.rows(sheet)[Symbol.asyncIterator]();
+    for (;;) {
+      const t = Date.now();
+      const next = await iterator.next();
+      this.timings.readMs += Date.now() - t;
+      if (next.done) return;
+      yield next.value;
+    }
+  }
+
+  private checkSignal(): void {
+    if (this.signal.aborted) throw this.signal.reason;
+  }
+}

@@ -1,0 +1,149 @@
+import { randomUUID } from 'node:crypto';
+import os from 'node:os';
+import type { DataSource } from 'typeorm';
+import { UserInputError } from '../errors';
+import type { Logger } from '../logger';
+import type { ThrottledPublisher } from '../pubsub/throttled-publisher';
+import type { Conversion } from '../entities/Conversion';
+import { JobLostError, ShutdownError } from './errors';
+import type { FileStore } from './file-store';
+import type { JobQueue } from './job-queue';
+import type { ConversionRunner } from './runner';
+
+export interface WorkerOptions {
+  slots: number;
+  leaseSeconds: number;
+  maxAttempts: number;
+  /** How often an idle worker looks for work it was not told about (another process queued it). */
+  pollMs: number;
+}
+
+/**
+ * Claims queued conversions and runs them, `slots` at a time. While a job runs its lease is
+ * renewed; if renewal fails (cancelled, or taken over after a stall) the job is aborted. On
+ * `stop()` running jobs are handed back at once so another process, or the next start, resumes them.
+ */
+export class Worker {
+  readonly id = `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  private running = false;
+  private loops: Promise<void>[] = [];
+  private readonly active = new Map<string, AbortController>();
+  private readonly sleepers = new Set<() => void>();
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly queue: JobQueue,
+    private readonly runner: ConversionRunner,
+    private readonly store: FileStore,
+    private readonly publisher: ThrottledPublisher,
+    private readonly options: WorkerOptions,
+    private readonly log: Logger,
+  ) {}
+
+  start(): void {
+    if (this.running || this.options.slots === 0) return;
+    this.running = true;
+    this.loops = Array.from({ length: this.options.slots }, () => this.loop());
+  }
+
+  /** Called when a job is queued in this process, so it starts without waiting for the next poll. */
+  wake(): void {
+    for (const wake of [...this.sleepers]) wake();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    for (const controller of this.active.values()) controller.abort(new ShutdownError());
+    this.wake();
+    await Promise.all(this.loops);
+  }
+
+  private async loop(): Promise<void> {
+    while (this.running) {
+      let job: Conversion | null = null;
+      try {
+        job = await this.queue.claim(this.id);
+      } catch (err) {
+        this.log.error('Could not claim a job', err);
+      }
+      if (!job) {
+        await this.sleep();
+        continue;
+      }
+      await this.execute(job);
+    }
+  }
+
+  private async execute(job: Conversion): Promise<void> {
+    if (job.attempts > this.options.maxAttempts) {
+      await this.fail(job, `Stopped after ${job.attempts - 1} attempts: the worker processing this file stopped each time.`);
+      return;
+    }
+    const controller = new AbortController();
+    this.active.set(job.id, controller);
+    const heartbeat = setInterval(() => {
+      this.queue.renew(job.id, this.id).then(
+        (owned) => owned || controller.abort(new JobLostError(job.id)),
+        (err) => this.log.error(`Lease renewal of ${job.id} failed`, err),
+      );
+    }, (this.options.leaseSeconds * 1000) / 3);
+    try {
+      this.log.info(`Conversion ${job.id} (${job.fileName}) started, attempt ${job.attempts}, from row ${job.processedRows}`);
+      await this.runner.run(job, this.id, controller.signal);
+      this.log.info(`Conversion ${job.id} completed`);
+    } catch (err) {
+      await this.handleFailure(job, err);
+    } finally {
+      clearInterval(heartbeat);
+      this.active.delete(job.id);
+    }
+  }
+
+  private async handleFailure(job: Conversion, err: unknown): Promise<void> {
+    if (err instanceof ShutdownError) {
+      await this.queue.release(job.id, this.id).catch((e) => this.log.error(`Could not release ${job.id}`, e));
+      this.log.info(`Conversion ${job.id} handed back at shutdown; it resumes after its last committed chunk`);
+      return;
+    }
+    if (err instanceof JobLostError) {
+      const [row] = await this.dataSource.query(`SELECT status FROM conversions WHERE id = $1`, [job.id]);
+      if (row?.status === 'CANCELLED') {
+        await this.discard(job);
+        this.log.info(`Conversion ${job.id} cancelled`);
+      } else {
+        this.log.info(`Conversion ${job.id} was taken over by another worker`);
+      }
+      return;
+    }
+    if (!(err instanceof UserInputError)) this.log.error(`Conversion ${job.id} failed`, err);
+    await this.fail(job, err instanceof UserInputError ? err.message : `Internal error: ${(err as Error).message}`);
+  }
+
+  private async fail(job: Conversion, message: string): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE conversions SET status = 'FAILED', phase = 'DONE', error = $3, finished_at = now(), updated_at = now()
+        WHERE id = $1 AND (worker_id = $2 OR worker_id IS NULL) AND status = 'RUNNING'`,
+      [job.id, this.id, message],
+    );
+    this.publisher.publish(job.id, true);
+    this.publisher.done(job.id);
+    await this.discard(job);
+  }
+
+  private async discard(job: Conversion): Promise<void> {
+    await this.dataSource.query(`DELETE FROM conversion_results WHERE conversion_id = $1`, [job.id]).catch(() => {});
+    await this.store.remove(job.uploadPath).catch(() => {});
+  }
+
+  private sleep(): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.sleepers.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, this.options.pollMs);
+      this.sleepers.add(done);
+    });
+  }
+}

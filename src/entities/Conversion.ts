@@ -1,0 +1,130 @@
+import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+
+export const CONVERSION_STATUSES = ['QUEUED', 'RUNNING', 'COMPLETED', 'FAILED', 'CANCELLED'] as const;
+export type ConversionStatus = (typeof CONVERSION_STATUSES)[number];
+export const TERMINAL_STATUSES: readonly ConversionStatus[] = ['COMPLETED', 'FAILED', 'CANCELLED'];
+
+/** What the worker is doing inside RUNNING; QUEUED/terminal conversions carry their own phase too. */
+export const CONVERSION_PHASES = ['WAITING', 'ANALYZING', 'GEOCODING', 'FINISHING', 'DONE'] as const;
+export type ConversionPhase = (typeof CONVERSION_PHASES)[number];
+
+export const OUTPUT_FORMATS = ['XLSX', 'CSV'] as const;
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+
+/** Options as the user gave them (validated), stored so a resumed job reads the file the same way. */
+export interface StoredConversionOptions {
+  xColumn?: string;
+  yColumn?: string;
+  srid?: number;
+  sheets?: string[];
+  outputFormat: OutputFormat;
+  boundarySet?: string;
+  maxDistanceMeters?: number;
+}
+
+/** What the analysis of the file decided: recorded so the user can see it and resumes repeat it. */
+export interface DetectedLayout {
+  format: 'CSV' | 'XLSX';
+  encoding?: string;
+  delimiter?: string;
+  srid: number;
+  sheets: DetectedSheet[];
+  notes: string[];
+}
+
+export interface DetectedSheet {
+  name: string;
+  /** 0-based index of the header row within the sheet (rows above it are kept as they are). */
+  headerRow: number;
+  header: string[];
+  /** 0-based column indexes; null when the sheet has no coordinates and is copied through. */
+  xIndex: number | null;
+  yIndex: number | null;
+  dataRows: number;
+}
+
+export interface PhaseTimings {
+  analyzeMs: number;
+  readMs: number;
+  geocodeMs: number;
+  writeMs: number;
+  totalMs: number;
+}
+
+@Entity({ name: 'conversions' })
+export class Conversion {
+  @PrimaryColumn({ type: 'uuid' })
+  id!: string;
+
+  @Column({ type: 'text', name: 'file_name' })
+  fileName!: string;
+
+  @Column({ type: 'text', name: 'upload_path' })
+  uploadPath!: string;
+
+  @Column({ type: 'bigint', name: 'file_size', transformer: { to: (v: number) => v, from: (v: string) => Number(v) } })
+  fileSize!: number;
+
+  @Column({ type: 'jsonb' })
+  options!: StoredConversionOptions;
+
+  @Column({ type: 'text' })
+  status!: ConversionStatus;
+
+  @Column({ type: 'text' })
+  phase!: ConversionPhase;
+
+  @Column({ type: 'integer', name: 'total_rows', nullable: true })
+  totalRows!: number | null;
+
+  @Column({ type: 'integer', name: 'processed_rows', default: 0 })
+  processedRows!: number;
+
+  @Column({ type: 'integer', name: 'matched_rows', default: 0 })
+  matchedRows!: number;
+
+  @Column({ type: 'integer', name: 'nearest_rows', default: 0 })
+  nearestRows!: number;
+
+  @Column({ type: 'integer', name: 'unmatched_rows', default: 0 })
+  unmatchedRows!: number;
+
+  @Column({ type: 'integer', name: 'invalid_rows', default: 0 })
+  invalidRows!: number;
+
+  @Column({ type: 'text', nullable: true })
+  error!: string | null;
+
+  @Column({ type: 'integer', name: 'boundary_set_id', nullable: true })
+  boundarySetId!: number | null;
+
+  @Column({ type: 'jsonb', nullable: true })
+  detected!: DetectedLayout | null;
+
+  @Column({ type: 'text', name: 'output_path', nullable: true })
+  outputPath!: string | null;
+
+  @Column({ type: 'jsonb', nullable: true })
+  timings!: PhaseTimings | null;
+
+  @Column({ type: 'text', name: 'worker_id', nullable: true })
+  workerId!: string | null;
+
+  @Column({ type: 'timestamptz', name: 'lease_expires_at', nullable: true })
+  leaseExpiresAt!: Date | null;
+
+  @Column({ type: 'integer', default: 0 })
+  attempts!: number;
+
+  @CreateDateColumn({ type: 'timestamptz', name: 'created_at' })
+  createdAt!: Date;
+
+  @Column({ type: 'timestamptz', name: 'started_at', nullable: true })
+  startedAt!: Date | null;
+
+  @Column({ type: 'timestamptz', name: 'finished_at', nullable: true })
+  finishedAt!: Date | null;
+
+  @UpdateDateColumn({ type: 'timestamptz', name: 'updated_at' })
+  updatedAt!: Date;
+}

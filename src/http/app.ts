@@ -1,0 +1,105 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type http from 'node:http';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { unwrapResolverError } from '@apollo/server/errors';
+import { expressMiddleware } from '@as-integrations/express5';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type { GraphQLSchema } from 'graphql';
+import { graphqlUploadExpress } from 'graphql-upload-minimal';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+import type { DataSource } from 'typeorm';
+import type { Logger } from '../logger';
+import type { Context, Services } from '../schema/context';
+import { downloadHandler } from './downloads';
+import { healthHandler } from './health';
+
+export interface HttpDeps {
+  httpServer: http.Server;
+  schema: GraphQLSchema;
+  services: Services;
+  dataSource: DataSource;
+  embedded: boolean;
+  publicUrl?: string;
+  maxUploadBytes: number;
+  log: Logger;
+}
+
+const PUBLIC_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'public');
+
+/**
+ * The HTTP surface: POST /graphql (queries, mutations, multipart uploads), ws://…/graphql
+ * (graphql-ws subscriptions), GET /downloads/:id, GET /healthz and the web page at /.
+ */
+export async function createHttpApp(deps: HttpDeps): Promise<{ app: express.Express; stop: () => Promise<void> }> {
+  const { httpServer, schema, services, log } = deps;
+  const baseUrlOf = (headers: http.IncomingHttpHeaders) => deps.publicUrl ?? baseUrlFromHeaders(headers);
+
+  const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
+  const wsCleanup = useServer<Record<string, unknown>, { request: http.IncomingMessage }>(
+    {
+      schema,
+      context: (ctx): Context => ({ services, baseUrl: baseUrlOf(ctx.extra.request.headers) }),
+      onError: (_ctx, _id, _payload, errors) => {
+        for (const e of errors) if (!e.extensions?.code) log.error('Subscription error', e);
+      },
+    },
+    wsServer,
+  );
+
+  const apollo = new ApolloServer<Context>({
+    schema,
+    // Multipart uploads are only accepted with a non-simple header (apollo-require-preflight),
+    // which keeps browsers from sending them cross-site.
+    csrfPrevention: true,
+    introspection: true,
+    includeStacktraceInErrorResponses: false,
+    formatError: (formatted, error) => {
+      if (formatted.extensions?.code !== 'INTERNAL_SERVER_ERROR') return formatted;
+      log.error('GraphQL internal error', unwrapResolverError(error));
+      return { message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+    },
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      {
+        async serverWillStart() {
+          return {
+            async drainServer() {
+              await wsCleanup.dispose();
+            },
+          };
+        },
+      },
+    ],
+  });
+  await apollo.start();
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.get('/healthz', healthHandler(deps.dataSource, services.boundarySets, deps.embedded));
+  app.get('/downloads/:id', downloadHandler(services.conversions));
+  app.use(
+    '/graphql',
+    graphqlUploadExpress({ maxFileSize: deps.maxUploadBytes, maxFiles: 1 }),
+    express.json({ limit: '1mb' }),
+    expressMiddleware(apollo, { context: async ({ req }) => ({ services, baseUrl: baseUrlOf(req.headers) }) }),
+  );
+  app.use(express.static(PUBLIC_DIR));
+  app.use((err: Error & { status?: number; expose?: boolean }, _req: Request, res: Response, _next: NextFunction) => {
+    const status = err.status ?? 500;
+    if (status >= 500) log.error('HTTP error', err);
+    const code = status === 413 ? 'FILE_TOO_LARGE' : status < 500 ? 'BAD_REQUEST' : 'INTERNAL_SERVER_ERROR';
+    res.status(status).json({ errors: [{ message: status < 500 ? err.message : 'Internal server error', extensions: { code } }] });
+  });
+
+  return { app, stop: () => apollo.stop() };
+}
+
+/** Honours X-Forwarded-Proto/Host so links are right behind a reverse proxy. */
+function baseUrlFromHeaders(headers: http.IncomingHttpHeaders): string {
+  const proto = String(headers['x-forwarded-proto'] ?? 'http').split(',')[0].trim();
+  const host = String(headers['x-forwarded-host'] ?? headers.host ?? 'localhost').split(',')[0].trim();
+  return `${proto}://${host}`;
+}

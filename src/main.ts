@@ -1,0 +1,24 @@
+import { loadConfig } from './config';
+import { createLogger } from './logger';
+import { startServer } from './server';
+
+/** `npm start`: the service, configured from the environment (see README: Configuration). */
+const config = loadConfig();
+const log = createLogger(config.logLevel);
+const server = await startServer(config, log);
+
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (stopping) process.exit(1); // a second Ctrl-C forces it
+    stopping = true;
+    log.info(`${signal}: finishing the current chunk and handing running conversions back…`);
+    server.close().then(
+      () => process.exit(0),
+      (err) => {
+        log.error('Shutdown failed', err);
+        process.exit(1);
+      },
+    );
+  });
+}

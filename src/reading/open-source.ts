@@ -1,0 +1,43 @@
+import path from 'node:path';
+import { UserInputError } from '../errors';
+import { CsvSource } from './csv-source';
+import type { ReadSettings, TableSource } from './table-source';
+import { XlsxSource } from './xlsx-source';
+
+const ZIP_MAGIC = Buffer.from([0x50, 0x4b, 0x03, 0x04]);
+const OLE_MAGIC = Buffer.from([0xd0, 0xcf, 0x11, 0xe0]);
+
+/**
+ * Decides what a stored upload is from its first bytes, not only its name: a renamed file or a
+ * wrong extension gets a clear error instead of garbage rows.
+ */
+export function detectInputFormat(fileName: string, head: Buffer): 'CSV' | 'XLSX' {
+  const ext = path.extname(fileName).toLowerCase();
+  if (head.length === 0) throw new UserInputError('The file is empty.', 'EMPTY_FILE');
+  if (head.subarray(0, 4).equals(OLE_MAGIC)) {
+    throw new UserInputError('This is an old Excel .xls file; save it as .xlsx (or CSV) and upload that.', 'UNSUPPORTED_FILE');
+  }
+  if (head.subarray(0, 4).equals(ZIP_MAGIC)) {
+    if (ext && !['.xlsx', '.xlsm'].includes(ext)) {
+      throw new UserInputError(`"${fileName}" is a zip archive, not a spreadsheet; upload .xlsx, .csv or .tsv.`, 'UNSUPPORTED_FILE');
+    }
+    return 'XLSX';
+  }
+  if (['.xlsx', '.xlsm'].includes(ext)) throw new UserInputError(`"${fileName}" is not a valid .xlsx file.`, 'UNSUPPORTED_FILE');
+  if (!['', '.csv', '.tsv', '.txt', '.tab'].includes(ext)) {
+    throw new UserInputError(`Unsupported file type "${ext}"; upload .xlsx, .csv, .tsv or .txt.`, 'UNSUPPORTED_FILE');
+  }
+  const isUtf16 = (head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff);
+  if (!isUtf16 && head.includes(0)) throw new UserInputError(`"${fileName}" looks binary, not like CSV text.`, 'UNSUPPORTED_FILE');
+  return 'CSV';
+}
+
+/** Opens a stored upload for reading; `known` repeats the settings an earlier analysis chose. */
+export async function openTableSource(
+  file: string,
+  fileName: string,
+  format: 'CSV' | 'XLSX',
+  known?: ReadSettings,
+): Promise<TableSource> {
+  return format === 'XLSX' ? new XlsxSource(file) : CsvSource.open(file, fileName, known);
+}

@@ -1,0 +1,21 @@
+/** A cell as read from any input: CSV gives strings, XLSX gives typed values. */
+export type CellValue = string | number | boolean | Date | null;
+export type Row = CellValue[];
+
+/** What the analysis found out about how to read a file, enough to read it again the same way. */
+export interface ReadSettings {
+  format: 'CSV' | 'XLSX';
+  encoding?: string;
+  delimiter?: string;
+}
+
+/**
+ * A readable input file: one or more named sheets of rows, each streamed from disk and readable
+ * any number of times (the worker reads once to analyse and once to convert).
+ */
+export interface TableSource {
+  readonly settings: ReadSettings;
+  sheetNames(): Promise<string[]>;
+  /** Every row of the sheet, the header included, in file order. */
+  rows(sheet: string): AsyncIterable<Row>;
+}

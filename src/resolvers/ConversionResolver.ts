@@ -1,0 +1,66 @@
+import { GraphQLError } from 'graphql';
+import { GraphQLUpload, type FileUpload } from 'graphql-upload-minimal';
+import { Arg, Ctx, ID, Int, Mutation, Query, Resolver, Root, Subscription, type SubscribeResolverData } from 'type-graphql';
+import type { Conversion } from '../entities/Conversion';
+import type { Context } from '../schema/context';
+import { toConversionType } from '../schema/mappers';
+import { ConversionOptionsInput, ConversionStatusEnum, ConversionType } from '../schema/types';
+import { withUserErrors } from './errors';
+
+/** Conversions: create from an upload, read, list, cancel, follow. All work is in ConversionService. */
+@Resolver(() => ConversionType)
+export class ConversionResolver {
+  @Mutation(() => ConversionType, { description: 'Upload a CSV/TSV/XLSX; returns the QUEUED conversion at once.' })
+  async createConversion(
+    @Arg('file', () => GraphQLUpload) file: Promise<FileUpload>,
+    @Arg('options', () => ConversionOptionsInput, { nullable: true }) options: ConversionOptionsInput | null,
+    @Ctx() ctx: Context,
+  ): Promise<ConversionType> {
+    return withUserErrors(async () => {
+      const upload = await file;
+      const created = await ctx.services.conversions.create(
+        { fileName: upload.filename, stream: upload.createReadStream() },
+        { ...(options ?? {}) },
+      );
+      return view(created, ctx);
+    });
+  }
+
+  @Mutation(() => ConversionType, { description: 'Stop a queued or running conversion.' })
+  cancelConversion(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<ConversionType> {
+    return withUserErrors(async () => view(await ctx.services.conversions.cancel(id), ctx));
+  }
+
+  @Query(() => ConversionType, { nullable: true })
+  async conversion(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<ConversionType | null> {
+    const found = await ctx.services.conversions.get(id);
+    return found ? view(found, ctx) : null;
+  }
+
+  @Query(() => [ConversionType], { description: 'Newest first.' })
+  async conversions(
+    @Arg('limit', () => Int, { defaultValue: 20, description: 'At most 200.' }) limit: number,
+    @Arg('offset', () => Int, { defaultValue: 0 }) offset: number,
+    @Arg('status', () => ConversionStatusEnum, { nullable: true }) status: ConversionStatusEnum | null,
+    @Ctx() ctx: Context,
+  ): Promise<ConversionType[]> {
+    const rows = await ctx.services.conversions.list({ limit, offset, status });
+    return Promise.all(rows.map((c) => view(c, ctx)));
+  }
+
+  @Subscription(() => ConversionType, {
+    description: 'The current state first, then every change; completes after COMPLETED, FAILED or CANCELLED.',
+    subscribe: async ({ args, context }: SubscribeResolverData<unknown, { id: string }, Context>) => {
+      const existing = await context.services.conversions.get(args.id);
+      if (!existing) throw new GraphQLError(`No conversion with id ${args.id}.`, { extensions: { code: 'NOT_FOUND' } });
+      return context.services.conversions.watch(args.id);
+    },
+  })
+  conversionProgress(@Arg('id', () => ID) _id: string, @Root() conversion: Conversion, @Ctx() ctx: Context): Promise<ConversionType> {
+    return view(conversion, ctx);
+  }
+}
+
+async function view(c: Conversion, ctx: Context): Promise<ConversionType> {
+  return toConversionType(c, ctx.baseUrl, await ctx.services.boundarySets.label(c.boundarySetId));
+}

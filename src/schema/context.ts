@@ -1,0 +1,16 @@
+import type { BoundarySetService } from '../boundaries/set-service';
+import type { ConversionService } from '../conversion/conversion-service';
+import type { ReverseGeocodeService } from '../geocode/reverse-geocode-service';
+
+export interface Services {
+  conversions: ConversionService;
+  boundarySets: BoundarySetService;
+  reverseGeocode: ReverseGeocodeService;
+  defaultBoundarySet?: string;
+}
+
+/** What every resolver receives: the services, and the base URL download links are built on. */
+export interface Context {
+  services: Services;
+  baseUrl: string;
+}

@@ -1,0 +1,67 @@
+import type { BoundarySet } from '../entities/BoundarySet';
+import type { Conversion } from '../entities/Conversion';
+import { indexToLetter } from '../conversion/columns';
+import {
+  type BoundarySetType,
+  type ConversionPhaseEnum,
+  type ConversionStatusEnum,
+  type ConversionType,
+  type OutputFormatEnum,
+} from './types';
+
+/** Entity → API shape. `boundarySetNames` maps set ids to `name@version` for display. */
+export function toConversionType(c: Conversion, baseUrl: string, boundarySetLabel: string | null): ConversionType {
+  const total = c.totalRows;
+  const progress = c.status === 'COMPLETED' ? 1 : total ? Math.min(1, c.processedRows / total) : 0;
+  return {
+    id: c.id,
+    fileName: c.fileName,
+    status: c.status as ConversionStatusEnum,
+    phase: c.phase as ConversionPhaseEnum,
+    totalRows: total,
+    processedRows: c.processedRows,
+    matchedRows: c.matchedRows,
+    nearestRows: c.nearestRows,
+    unmatchedRows: c.unmatchedRows,
+    invalidRows: c.invalidRows,
+    progress,
+    error: c.error,
+    createdAt: c.createdAt,
+    startedAt: c.startedAt,
+    finishedAt: c.finishedAt,
+    downloadUrl: c.status === 'COMPLETED' && c.outputPath ? `${baseUrl}/downloads/${c.id}` : null,
+    outputFormat: c.options.outputFormat as OutputFormatEnum,
+    boundarySet: boundarySetLabel,
+    detectedColumns:
+      c.detected?.sheets.map((s) => ({
+        sheet: s.name,
+        xColumn: s.xIndex === null ? null : columnLabel(s.header, s.xIndex),
+        yColumn: s.yIndex === null ? null : columnLabel(s.header, s.yIndex),
+        headerRow: s.headerRow + 1,
+        dataRows: s.dataRows,
+      })) ?? null,
+    detectedSrid: c.detected?.srid ?? null,
+    notes: c.detected?.notes ?? [],
+    timings: c.timings,
+  };
+}
+
+function columnLabel(header: string[], index: number): string {
+  const text = header[index];
+  return text ? `${text} (${indexToLetter(index)})` : indexToLetter(index);
+}
+
+export function toBoundarySetType(s: BoundarySet, defaultName: string | undefined, newestCurrentId: number | undefined): BoundarySetType {
+  return {
+    id: String(s.id),
+    name: s.name,
+    version: s.version,
+    isCurrent: s.isCurrent,
+    isDefault: s.isCurrent && (defaultName ? s.name === defaultName : s.id === newestCurrentId),
+    source: s.source,
+    sourceSrid: s.sourceSrid,
+    loadedAt: s.loadedAt,
+    featureCount: s.levels.reduce((n, l) => n + l.featureCount, 0),
+    levels: s.levels,
+  };
+}

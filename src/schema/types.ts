@@ -1,0 +1,273 @@
+import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+
+/**
+ * The GraphQL shapes of the API contract. Kept apart from the TypeORM entities: the API exposes
+ * computed fields (progress, downloadUrl) and hides internals (paths, leases).
+ * Every decorator names its type explicitly; nothing relies on emitDecoratorMetadata.
+ */
+
+export enum ConversionStatusEnum {
+  QUEUED = 'QUEUED',
+  RUNNING = 'RUNNING',
+  COMPLETED = 'COMPLETED',
+  FAILED = 'FAILED',
+  CANCELLED = 'CANCELLED',
+}
+registerEnumType(ConversionStatusEnum, { name: 'ConversionStatus' });
+
+export enum ConversionPhaseEnum {
+  WAITING = 'WAITING',
+  ANALYZING = 'ANALYZING',
+  GEOCODING = 'GEOCODING',
+  FINISHING = 'FINISHING',
+  DONE = 'DONE',
+}
+registerEnumType(ConversionPhaseEnum, {
+  name: 'ConversionPhase',
+  description: 'What a conversion is doing: WAITING for a worker, ANALYZING the file, GEOCODING (and writing) rows, FINISHING the output, DONE.',
+});
+
+export enum OutputFormatEnum {
+  XLSX = 'XLSX',
+  CSV = 'CSV',
+}
+registerEnumType(OutputFormatEnum, { name: 'OutputFormat' });
+
+export enum MatchResultEnum {
+  OK = 'OK',
+  NEAREST = 'NEAREST',
+  NO_MATCH = 'NO_MATCH',
+  INVALID = 'INVALID',
+}
+registerEnumType(MatchResultEnum, {
+  name: 'MatchResult',
+  description: 'OK: inside a polygon. NEAREST: outside every polygon but within maxDistanceMeters of one. NO_MATCH: farther. INVALID: unusable coordinates.',
+});
+
+@InputType('ConversionOptions', { description: 'How to read the file and what to produce; every field is optional.' })
+export class ConversionOptionsInput {
+  @Field(() => String, { nullable: true, description: 'The x (longitude/easting) column: header text, column letter (E) or 1-based number (5).' })
+  xColumn?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'The y (latitude/northing) column, like xColumn.' })
+  yColumn?: string | null;
+
+  @Field(() => Int, { nullable: true, description: 'EPSG code of the coordinates, e.g. 4326 (lon/lat) or 5179 (Korea 2000 / Unified CS).' })
+  srid?: number | null;
+
+  @Field(() => [String], { nullable: true, description: 'XLSX: the sheets to convert (default: every sheet with coordinates).' })
+  sheets?: string[] | null;
+
+  @Field(() => OutputFormatEnum, { nullable: true, description: 'XLSX (default) or CSV (UTF-8 with BOM).' })
+  outputFormat?: OutputFormatEnum | null;
+
+  @Field(() => String, { nullable: true, description: 'Name of the boundary set to use (default: the configured one).' })
+  boundarySet?: string | null;
+
+  @Field(() => Float, { nullable: true, description: 'Points outside every polygon but this close to one get it as NEAREST (default 200).' })
+  maxDistanceMeters?: number | null;
+}
+
+@ObjectType({ description: 'Where the coordinates were found in one sheet.' })
+export class SheetColumns {
+  @Field(() => String)
+  sheet!: string;
+
+  @Field(() => String, { nullable: true, description: 'Header of the x column (with its letter), null for a sheet copied unchanged.' })
+  xColumn!: string | null;
+
+  @Field(() => String, { nullable: true })
+  yColumn!: string | null;
+
+  @Field(() => Int, { description: '1-based row number of the header.' })
+  headerRow!: number;
+
+  @Field(() => Int)
+  dataRows!: number;
+}
+
+@ObjectType()
+export class PhaseTimingsType {
+  @Field(() => Int)
+  analyzeMs!: number;
+
+  @Field(() => Int)
+  readMs!: number;
+
+  @Field(() => Int)
+  geocodeMs!: number;
+
+  @Field(() => Int)
+  writeMs!: number;
+
+  @Field(() => Int)
+  totalMs!: number;
+}
+
+@ObjectType('Conversion', { description: 'One uploaded file on its way to an XLSX/CSV with addresses.' })
+export class ConversionType {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => String)
+  fileName!: string;
+
+  @Field(() => ConversionStatusEnum)
+  status!: ConversionStatusEnum;
+
+  @Field(() => ConversionPhaseEnum)
+  phase!: ConversionPhaseEnum;
+
+  @Field(() => Int, { nullable: true, description: 'Data rows in the file; known once the file is analysed.' })
+  totalRows!: number | null;
+
+  @Field(() => Int)
+  processedRows!: number;
+
+  @Field(() => Int, { description: 'Rows that got an address (OK + NEAREST).' })
+  matchedRows!: number;
+
+  @Field(() => Int, { description: 'Of matchedRows, those matched to the nearest polygon within maxDistanceMeters.' })
+  nearestRows!: number;
+
+  @Field(() => Int)
+  unmatchedRows!: number;
+
+  @Field(() => Int)
+  invalidRows!: number;
+
+  @Field(() => Float, { description: '0..1' })
+  progress!: number;
+
+  @Field(() => String, { nullable: true })
+  error!: string | null;
+
+  @Field(() => Date)
+  createdAt!: Date;
+
+  @Field(() => Date, { nullable: true })
+  startedAt!: Date | null;
+
+  @Field(() => Date, { nullable: true })
+  finishedAt!: Date | null;
+
+  @Field(() => String, { nullable: true, description: 'Set once COMPLETED; GET it to download the file.' })
+  downloadUrl!: string | null;
+
+  @Field(() => OutputFormatEnum)
+  outputFormat!: OutputFormatEnum;
+
+  @Field(() => String, { nullable: true, description: 'The boundary set version used, as name@version.' })
+  boundarySet!: string | null;
+
+  @Field(() => [SheetColumns], { nullable: true, description: 'The coordinate columns used, per sheet.' })
+  detectedColumns!: SheetColumns[] | null;
+
+  @Field(() => Int, { nullable: true, description: 'EPSG code the coordinates were read in.' })
+  detectedSrid!: number | null;
+
+  @Field(() => [String], { description: 'What the analysis noticed (sheets copied unchanged, …).' })
+  notes!: string[];
+
+  @Field(() => PhaseTimingsType, { nullable: true, description: 'Where the time went, once COMPLETED.' })
+  timings!: PhaseTimingsType | null;
+}
+
+@ObjectType({ description: 'One level of an address, e.g. level 3 읍면동 사직동.' })
+export class AddressComponent {
+  @Field(() => Int)
+  level!: number;
+
+  @Field(() => String)
+  levelName!: string;
+
+  @Field(() => String, { nullable: true })
+  code!: string | null;
+
+  @Field(() => String, { nullable: true })
+  name!: string | null;
+}
+
+@ObjectType({ description: 'The administrative address of one point.' })
+export class Address {
+  @Field(() => MatchResultEnum)
+  result!: MatchResultEnum;
+
+  @Field(() => String, { nullable: true, description: 'Names joined by spaces, e.g. 서울특별시 종로구 사직동.' })
+  address!: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Code of the deepest matched polygon.' })
+  code!: string | null;
+
+  @Field(() => Int, { nullable: true, description: 'Level of the deepest matched polygon.' })
+  level!: number | null;
+
+  @Field(() => String, { nullable: true })
+  sido!: string | null;
+
+  @Field(() => String, { nullable: true })
+  sigungu!: string | null;
+
+  @Field(() => String, { nullable: true })
+  eupmyeondong!: string | null;
+
+  @Field(() => String, { nullable: true })
+  ri!: string | null;
+
+  @Field(() => Float, { nullable: true, description: 'For NEAREST: metres from the point to the polygon.' })
+  distanceMeters!: number | null;
+
+  @Field(() => [AddressComponent])
+  components!: AddressComponent[];
+
+  @Field(() => String, { description: 'The boundary set version used, as name@version.' })
+  boundarySet!: string;
+}
+
+@ObjectType()
+export class BoundaryLevel {
+  @Field(() => Int)
+  level!: number;
+
+  @Field(() => String)
+  name!: string;
+
+  @Field(() => Int)
+  featureCount!: number;
+
+  @Field(() => Int, { description: 'Polygons invalid as stored and repaired on import.' })
+  repairedCount!: number;
+}
+
+@ObjectType('BoundarySet', { description: 'A loaded version of a boundary set.' })
+export class BoundarySetType {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => String)
+  name!: string;
+
+  @Field(() => Int)
+  version!: number;
+
+  @Field(() => Boolean, { description: 'The version lookups by this name use.' })
+  isCurrent!: boolean;
+
+  @Field(() => Boolean, { description: 'Used when a request names no set.' })
+  isDefault!: boolean;
+
+  @Field(() => String)
+  source!: string;
+
+  @Field(() => Int, { description: 'EPSG code of the imported files.' })
+  sourceSrid!: number;
+
+  @Field(() => Date, { nullable: true })
+  loadedAt!: Date | null;
+
+  @Field(() => Int)
+  featureCount!: number;
+
+  @Field(() => [BoundaryLevel])
+  levels!: BoundaryLevel[];
+}

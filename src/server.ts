@@ -1,0 +1,112 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { CatalogCache } from './boundaries/catalog';
+import { ensureDefaultBoundarySet } from './boundaries/default-set';
+import { BoundarySetService } from './boundaries/set-service';
+import type { Config } from './config';
+import { ConversionService } from './conversion/conversion-service';
+import { FileStore } from './conversion/file-store';
+import { JobQueue } from './conversion/job-queue';
+import { ConversionRunner } from './conversion/runner';
+import { Worker } from './conversion/worker';
+import { openDatabase, type Database } from './db/database';
+import { ReverseGeocodeService } from './geocode/reverse-geocode-service';
+import { createHttpApp } from './http/app';
+import { createLogger, type Logger } from './logger';
+import { InProcessBus } from './pubsub/in-process-bus';
+import { PgNotifyBus } from './pubsub/pg-notify-bus';
+import type { ProgressBus } from './pubsub/progress-bus';
+import { ThrottledPublisher } from './pubsub/throttled-publisher';
+import type { Services } from './schema/context';
+import { buildAppSchema } from './schema/build';
+
+export interface RunningServer {
+  /** http://host:port of the listening server. */
+  url: string;
+  port: number;
+  db: Database;
+  services: Services;
+  worker: Worker;
+  /** Resolves once the bundled boundary set is loaded (at once when a set exists) and the worker runs. */
+  ready: Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Wires the service together and starts listening. The HTTP server is up as soon as the database
+ * is migrated; the bundled boundaries load in the background on first start (healthz says 503
+ * until then) and the worker starts after them.
+ */
+export async function startServer(config: Config, log: Logger = createLogger(config.logLevel)): Promise<RunningServer> {
+  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const { dataSource } = db;
+  // Across instances only a real PostgreSQL can carry progress; PGlite is one process anyway.
+  const bus: ProgressBus = db.embedded ? new InProcessBus() : await PgNotifyBus.connect(db.url, log);
+  const publisher = new ThrottledPublisher(bus);
+  const store = new FileStore(config.dataDir);
+  const boundarySets = new BoundarySetService(dataSource, config.defaultBoundarySet);
+  const catalogs = new CatalogCache(dataSource);
+  const queue = new JobQueue(dataSource, config.leaseSeconds);
+  const runner = new ConversionRunner({
+    dataSource,
+    queue,
+    store,
+    catalogs,
+    sets: boundarySets,
+    publisher,
+    chunkRows: config.chunkRows,
+    defaultMaxDistanceMeters: config.maxDistanceMeters,
+  });
+  const worker = new Worker(
+    dataSource,
+    queue,
+    runner,
+    store,
+    publisher,
+    { slots: config.workers, leaseSeconds: config.leaseSeconds, maxAttempts: config.maxAttempts, pollMs: 1000 },
+    log,
+  );
+  const services: Services = {
+    conversions: new ConversionService(dataSource, store, boundarySets, bus, publisher, config.maxUploadBytes, () => worker.wake()),
+    boundarySets,
+    reverseGeocode: new ReverseGeocodeService(dataSource, boundarySets, catalogs, config.maxDistanceMeters),
+  };
+
+  const schema = await buildAppSchema();
+  const httpServer = http.createServer();
+  const { app, stop: stopApollo } = await createHttpApp({
+    httpServer,
+    schema,
+    services,
+    dataSource,
+    embedded: db.embedded,
+    publicUrl: config.publicUrl,
+    maxUploadBytes: config.maxUploadBytes,
+    log,
+  });
+  httpServer.on('request', app);
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(config.port, config.host, () => resolve());
+  });
+  const port = (httpServer.address() as AddressInfo).port;
+  const url = `http://${config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host}:${port}`;
+  log.info(`coord2region listening on ${url} (GraphQL ${url}/graphql, ${db.embedded ? `embedded database in ${config.dataDir}` : 'PostgreSQL'})`);
+
+  const ready = ensureDefaultBoundarySet(dataSource, log).then(() => worker.start());
+  ready.catch((err) => log.error('Could not load the bundled boundary set', err));
+
+  let closing: Promise<void> | null = null;
+  const close = () =>
+    (closing ??= (async () => {
+      await ready.catch(() => {});
+      await worker.stop();
+      publisher.close();
+      await stopApollo();
+      await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+      await bus.close();
+      await db.close();
+    })());
+
+  return { url, port, db, services, worker, ready, close };
+}

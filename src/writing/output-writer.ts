@@ -1,0 +1,26 @@
+import type { CellValue, Row } from '../reading/table-source';
+
+/**
+ * Where converted rows go. One writer per conversion; it writes to a temporary file and only
+ * `finish()` moves it to its final name, so a crash never leaves a half-written output behind.
+ */
+export interface OutputWriter {
+  /** `leadingRows` are rows above the header (titles); they are copied as they are. */
+  startSheet(sheet: SheetStart): void;
+  /** `appended` is null for rows of a sheet without coordinates (copied through). */
+  writeRow(values: Row, appended: CellValue[] | null): void;
+  endSheet(): Promise<void>;
+  finish(): Promise<void>;
+  abort(): Promise<void>;
+}
+
+export interface SheetStart {
+  name: string;
+  leadingRows: Row[];
+  /** The input header; null for a sheet without a header (copied through). */
+  header: string[] | null;
+  /** Names of the columns appended after the input's own; empty for a copied sheet. */
+  appendedHeader: string[];
+  /** The first data rows, to size the columns. */
+  sample: Row[];
+}
