@@ -37,7 +37,16 @@ export interface RunningServer {
  * is migrated; the bundled boundaries load in the background on first start (healthz says 503
  * until then) and the worker starts after them.
  */
-export async function startServer(config: Config, log: Logger = createLogger(config.logLevel)): Promise<RunningServer> {
+export interface StartOptions {
+  /** Start the worker once boundaries are ready (default). Tests turn it off to start it themselves. */
+  startWorker?: boolean;
+}
+
+export async function startServer(
+  config: Config,
+  log: Logger = createLogger(config.logLevel),
+  options: StartOptions = {},
+): Promise<RunningServer> {
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const { dataSource } = db;
   // Across instances only a real PostgreSQL can carry progress; PGlite is one process anyway.
@@ -93,7 +102,9 @@ export async function startServer(config: Config, log: Logger = createLogger(con
   const url = `http://${config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host}:${port}`;
   log.info(`coord2region listening on ${url} (GraphQL ${url}/graphql, ${db.embedded ? `embedded database in ${config.dataDir}` : 'PostgreSQL'})`);
 
-  const ready = ensureDefaultBoundarySet(dataSource, log).then(() => worker.start());
+  const ready = ensureDefaultBoundarySet(dataSource, log).then(() => {
+    if (options.startWorker !== false) worker.start();
+  });
   ready.catch((err) => log.error('Could not load the bundled boundary set', err));
 
   let closing: Promise<void> | null = null;

@@ -82,19 +82,41 @@ export async function createHttpApp(deps: HttpDeps): Promise<{ app: express.Expr
   app.get('/downloads/:id', downloadHandler(services.conversions));
   app.use(
     '/graphql',
+    requirePreflightForMultipart,
     graphqlUploadExpress({ maxFileSize: deps.maxUploadBytes, maxFiles: 1 }),
     express.json({ limit: '1mb' }),
     expressMiddleware(apollo, { context: async ({ req }) => ({ services, baseUrl: baseUrlOf(req.headers) }) }),
   );
   app.use(express.static(PUBLIC_DIR));
-  app.use((err: Error & { status?: number; expose?: boolean }, _req: Request, res: Response, _next: NextFunction) => {
-    const status = err.status ?? 500;
+  app.use((err: Error & { status?: number }, req: Request, res: Response, _next: NextFunction) => {
+    // A malformed multipart body is the client's mistake even when the parser reports it as internal.
+    const status = err.status ?? (req.is('multipart/form-data') ? 400 : 500);
     if (status >= 500) log.error('HTTP error', err);
     const code = status === 413 ? 'FILE_TOO_LARGE' : status < 500 ? 'BAD_REQUEST' : 'INTERNAL_SERVER_ERROR';
     res.status(status).json({ errors: [{ message: status < 500 ? err.message : 'Internal server error', extensions: { code } }] });
   });
 
   return { app, stop: () => apollo.stop() };
+}
+
+/**
+ * Apollo's CSRF prevention would reject a multipart request without a non-simple header, but only
+ * after graphql-upload had already read its files; this refuses it first, with the fix in the message.
+ */
+function requirePreflightForMultipart(req: Request, res: Response, next: NextFunction): void {
+  const multipart = req.is('multipart/form-data');
+  if (multipart && !req.headers['apollo-require-preflight'] && !req.headers['x-apollo-operation-name']) {
+    res.status(400).json({
+      errors: [
+        {
+          message: "Multipart uploads need the header 'apollo-require-preflight: true' (protection against cross-site requests).",
+          extensions: { code: 'BAD_REQUEST' },
+        },
+      ],
+    });
+    return;
+  }
+  next();
 }
 
 /** Honours X-Forwarded-Proto/Host so links are right behind a reverse proxy. */
