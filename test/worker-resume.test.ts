@@ -1,0 +1,131 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { CatalogCache } from '../src/boundaries/catalog';
+import { FileStore } from '../src/conversion/file-store';
+import { JobQueue } from '../src/conversion/job-queue';
+import { ConversionRunner } from '../src/conversion/runner';
+import { InProcessBus } from '../src/pubsub/in-process-bus';
+import { ThrottledPublisher } from '../src/pubsub/throttled-publisher';
+import { gql, uploadConversion, waitForConversion } from './helpers/graphql';
+import { FIXTURES, startTestServer, type TestServer } from './helpers/server';
+import { download, readWorkbook } from './helpers/xlsx';
+
+const CENTROIDS = path.join(FIXTURES, 'inner-centroids-5179.tsv');
+
+/**
+ * The queue's promises: a job whose worker dies mid-way is taken over when its lease expires and
+ * resumes after its last committed chunk, every row getting exactly one result; concurrent
+ * claims never hand out the same job; a running job can be cancelled.
+ */
+describe('worker queue: claim, lease, resume, cancel', () => {
+  let server: TestServer;
+  let queue: JobQueue;
+
+  before(async () => {
+    server = await startTestServer({ CHUNK_ROWS: '200', LEASE_SECONDS: '30' }, { startWorker: false });
+    queue = new JobQueue(server.db.dataSource, 30);
+  });
+  after(() => server?.close());
+
+  const sql = (text: string, params: unknown[] = []) => server.db.dataSource.query(text, params);
+
+  test('a job whose worker died resumes after its last committed chunk, each row once', async () => {
+    const { body } = await uploadConversion(server.graphqlUrl, CENTROIDS, { srid: 5179 });
+    const id = body.data!.createConversion.id as string;
+
+    // A first worker, built from the same parts as the server's, "dies" after two chunks: it stops
+    // between chunks and never releases its lease, as a killed process would.
+    const job = await queue.claim('doomed-worker');
+    assert.equal(job?.id, id);
+    const runner = new ConversionRunner({
+      dataSource: server.db.dataSource,
+      queue,
+      store: new FileStore(server.dataDir),
+      catalogs: new CatalogCache(server.db.dataSource),
+      sets: server.services.boundarySets,
+      publisher: new ThrottledPublisher(new InProcessBus()),
+      chunkRows: 200,
+      defaultMaxDistanceMeters: 200,
+    });
+    const crash = new AbortController();
+    const watcher = setInterval(async () => {
+      const [row] = await sql(`SELECT processed_rows FROM conversions WHERE id = $1`, [id]);
+      if (row?.processed_rows >= 400) crash.abort(new Error('simulated crash'));
+    }, 5);
+    await assert.rejects(runner.run(job!, 'doomed-worker', crash.signal), /simulated crash/);
+    clearInterval(watcher);
+
+    const [dead] = await sql(`SELECT status, processed_rows, attempts FROM conversions WHERE id = $1`, [id]);
+    assert.equal(dead.status, 'RUNNING');
+    assert.ok(dead.processed_rows >= 400 && dead.processed_rows < 1229, `died after ${dead.processed_rows} rows`);
+    const [{ n: before }] = await sql(`SELECT count(*)::int AS n FROM conversion_results WHERE conversion_id = $1`, [id]);
+    assert.equal(before, dead.processed_rows, 'results and counters committed together');
+
+    // While the lease holds, no one else may take the job.
+    assert.equal(await queue.claim('impatient-worker'), null);
+    // The lease runs out (the process is gone); the server's worker takes over.
+    await sql(`UPDATE conversions SET lease_expires_at = now() - interval '1 second' WHERE id = $1`, [id]);
+    server.worker.start();
+    const done = await waitForConversion(server.graphqlUrl, id);
+    assert.equal(done.status, 'COMPLETED', done.error);
+    assert.equal(done.processedRows, 1229);
+    assert.equal(done.matchedRows + done.unmatchedRows + done.invalidRows, 1229, 'no row counted twice');
+    const [final] = await sql(`SELECT attempts FROM conversions WHERE id = $1`, [id]);
+    assert.equal(final.attempts, 2);
+    // The doomed worker no longer owns the job: its writes are refused.
+    assert.equal(await queue.updateOwned(id, 'doomed-worker', { phase: 'GEOCODING' }), false);
+
+    const [sheet] = await readWorkbook((await download(done.downloadUrl)).bytes);
+    const input = fs.readFileSync(CENTROIDS, 'utf8').trim().split('\n').slice(1).map((l) => l.split('\t')[0]);
+    assert.deepEqual(sheet.rows.slice(1).map((r) => String(r[0])), input, 'every row once, in input order');
+    const result = sheet.rows[0].indexOf('결과');
+    assert.ok(sheet.rows.slice(1).every((r) => ['OK', 'NEAREST', 'NO_MATCH'].includes(String(r[result]))));
+    await server.worker.stop();
+  });
+
+  test('concurrent claims never return the same job', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const { body } = await uploadConversion(server.graphqlUrl, { name: `p${i}.csv`, content: 'x,y\n126.97,37.57\n' });
+      ids.push(body.data!.createConversion.id);
+    }
+    const claimed = await Promise.all(['a', 'b', 'c', 'd'].map((w) => queue.claim(`claimer-${w}`)));
+    const got = claimed.filter((c) => c !== null).map((c) => c!.id);
+    assert.equal(got.length, 3);
+    assert.deepEqual([...got].sort(), [...ids].sort());
+    // Hand them back so the server's worker can finish them.
+    await sql(`UPDATE conversions SET lease_expires_at = now() - interval '1 second' WHERE id = ANY($1)`, [ids]);
+    server.worker.start();
+    for (const id of ids) assert.equal((await waitForConversion(server.graphqlUrl, id)).status, 'COMPLETED');
+    await server.worker.stop();
+  });
+
+  test('cancelling a running conversion stops it and leaves no output', async () => {
+    const rows = ['id,lon,lat'];
+    for (let i = 0; i < 20000; i++) rows.push(`${i},${(126.8 + (i % 100) * 0.004).toFixed(5)},${(37.45 + Math.floor(i / 100) * 0.003).toFixed(5)}`);
+    const { body } = await uploadConversion(server.graphqlUrl, { name: 'many.csv', content: rows.join('\n') });
+    const id = body.data!.createConversion.id as string;
+    server.worker.start();
+    for (;;) {
+      const [row] = await sql(`SELECT status, processed_rows FROM conversions WHERE id = $1`, [id]);
+      if (row.processed_rows > 0 || row.status !== 'QUEUED' && row.status !== 'RUNNING') break;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    const cancelled = await gql(server.graphqlUrl, `mutation ($id: ID!) { cancelConversion(id: $id) { status } }`, { id });
+    assert.equal(cancelled.data!.cancelConversion.status, 'CANCELLED');
+    // The worker notices at its next chunk, drops the partial output and the stored results.
+    for (let i = 0; i < 200; i++) {
+      const [{ n }] = await sql(`SELECT count(*)::int AS n FROM conversion_results WHERE conversion_id = $1`, [id]);
+      if (n === 0) break;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    const [{ n }] = await sql(`SELECT count(*)::int AS n FROM conversion_results WHERE conversion_id = $1`, [id]);
+    assert.equal(n, 0);
+    const [row] = await sql(`SELECT status, output_path FROM conversions WHERE id = $1`, [id]);
+    assert.deepEqual(row, { status: 'CANCELLED', output_path: null });
+    assert.deepEqual(fs.readdirSync(path.join(server.dataDir, 'outputs')).filter((f) => f.includes(id)), []);
+    await server.worker.stop();
+  });
+});
