@@ -94,10 +94,17 @@ export async function startServer(
     log,
   });
   httpServer.on('request', app);
-  await new Promise<void>((resolve, reject) => {
-    httpServer.once('error', reject);
-    httpServer.listen(config.port, config.host, () => resolve());
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      httpServer.once('error', reject);
+      httpServer.listen(config.port, config.host, () => resolve());
+    });
+  } catch (err) {
+    await stopApollo().catch(() => {});
+    await bus.close();
+    await db.close();
+    throw err;
+  }
   const port = (httpServer.address() as AddressInfo).port;
   const url = `http://${config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host}:${port}`;
   log.info(`coord2region listening on ${url} (GraphQL ${url}/graphql, ${db.embedded ? `embedded database in ${config.dataDir}` : 'PostgreSQL'})`);

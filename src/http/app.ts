@@ -38,6 +38,8 @@ export async function createHttpApp(deps: HttpDeps): Promise<{ app: express.Expr
   const baseUrlOf = (headers: http.IncomingHttpHeaders) => deps.publicUrl ?? baseUrlFromHeaders(headers);
 
   const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
+  // ws re-emits the HTTP server's errors (e.g. port in use); startServer reports those itself.
+  wsServer.on('error', () => {});
   const wsCleanup = useServer<Record<string, unknown>, { request: http.IncomingMessage }>(
     {
       schema,
