@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
