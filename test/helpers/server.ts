@@ -29,7 +29,9 @@ export interface TestServer extends RunningServer {
  * boundaries once (by the same code `npm start` runs), which saves each test file ~20 s.
  */
 export async function startTestServer(env: Record<string, string> = {}, options: StartOptions = {}): Promise<TestServer> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'c2r-test-'));
+  // A caller may share one DATA_DIR between instances (on PostgreSQL); the creator removes it.
+  const ownDir = !env.DATA_DIR;
+  const dataDir = env.DATA_DIR ?? fs.mkdtempSync(path.join(os.tmpdir(), 'c2r-test-'));
   if (!onPostgres) {
     await ensureTemplate();
     fs.cpSync(path.join(TEMPLATE_DIR, 'pglite'), path.join(dataDir, 'pglite'), { recursive: true });
@@ -47,7 +49,7 @@ export async function startTestServer(env: Record<string, string> = {}, options:
     wsUrl: `${server.url.replace(/^http/, 'ws')}/graphql`,
     async close() {
       await close();
-      fs.rmSync(dataDir, { recursive: true, force: true });
+      if (ownDir) fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
