@@ -3,6 +3,7 @@ import type { Conversion } from '../entities/Conversion';
 import { indexToLetter } from '../conversion/columns';
 import {
   type BoundarySetType,
+  type ColumnSourceEnum,
   type ConversionPhaseEnum,
   type ConversionStatusEnum,
   type ConversionType,
@@ -39,6 +40,9 @@ export function toConversionType(c: Conversion, baseUrl: string, boundarySetLabe
         yColumn: s.yIndex === null ? null : columnLabel(s.header, s.yIndex),
         headerRow: s.headerRow + 1,
         dataRows: s.dataRows,
+        srid: s.xIndex === null ? null : (s.srid ?? c.detected!.srid),
+        foundBy: (s.foundBy ?? null) as ColumnSourceEnum | null,
+        swapped: s.swapped ?? false,
       })) ?? null,
     detectedSrid: c.detected?.srid ?? null,
     notes: c.detected?.notes ?? [],
