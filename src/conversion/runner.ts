@@ -157,18 +157,20 @@ class ConversionPass {
     let pending: Row[] = [];
     let started = false;
     const flush = async () => {
+      const results = pending.length === 0 ? [] : await this.resultsFor(pending, sheet);
       if (!started) {
+        // Started after the first chunk's lookup, so the appended columns (주소 …) are sized by their values too.
         this.writer.startSheet({
           name: sheet.name,
           leadingRows: leading.map((r) => this.typed(r)),
           header: sheet.header,
           appendedHeader: columns.header,
           sample: pending.slice(0, SAMPLE_ROWS).map((r) => this.typed(trimCoordinates(r, sheet))),
+          appendedSample: results.slice(0, SAMPLE_ROWS).map((r) => columns.valuesFor(r)),
         });
         started = true;
       }
       if (pending.length === 0) return;
-      const results = await this.resultsFor(pending, sheet);
       const t = Date.now();
       for (let i = 0; i < pending.length; i++) {
         this.writer.writeRow(this.typed(trimCoordinates(pending[i], sheet)), columns.valuesFor(results[i]));

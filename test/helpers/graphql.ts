@@ -16,7 +16,7 @@ export async function gql<T = Record<string, any>>(url: string, query: string, v
 
 export const CONVERSION_FIELDS = `id fileName status phase totalRows processedRows matchedRows nearestRows unmatchedRows invalidRows
   progress error createdAt startedAt finishedAt downloadUrl boundarySet detectedSrid notes
-  detectedColumns { sheet xColumn yColumn headerRow dataRows }`;
+  detectedColumns { sheet xColumn yColumn headerRow dataRows srid foundBy swapped }`;
 
 /**
  * createConversion as a real multipart request (GraphQL multipart request spec), with the
