@@ -62,6 +62,12 @@ export function resolveColumnSpec(spec: string, header: string[], role: 'xColumn
   return index;
 }
 
+/** How the API labels a column: `주소 (E)`, or `F` when it has no header. */
+export function columnLabel(header: string[], index: number): string {
+  const text = header[index];
+  return text ? `${text} (${indexToLetter(index)})` : indexToLetter(index);
+}
+
 /** How messages and notes name a column: `"주소" (E)`, or `column F` when it has no header. */
 export function describeColumn(header: string[], index: number): string {
   const text = header[index];

@@ -1,6 +1,6 @@
 import type { BoundarySet } from '../entities/BoundarySet';
 import type { Conversion } from '../entities/Conversion';
-import { indexToLetter } from '../conversion/columns';
+import { columnLabel } from '../conversion/columns';
 import {
   type BoundarySetType,
   type ColumnSourceEnum,
@@ -48,11 +48,6 @@ export function toConversionType(c: Conversion, baseUrl: string, boundarySetLabe
     notes: c.detected?.notes ?? [],
     timings: c.timings,
   };
-}
-
-function columnLabel(header: string[], index: number): string {
-  const text = header[index];
-  return text ? `${text} (${indexToLetter(index)})` : indexToLetter(index);
 }
 
 export function toBoundarySetType(s: BoundarySet, defaultName: string | undefined, newestCurrentId: number | undefined): BoundarySetType {

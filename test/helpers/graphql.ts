@@ -42,6 +42,31 @@ export async function uploadConversion(
   return { status: res.status, body: (await res.json()) as GraphQLResponse<{ createConversion: Record<string, any> }> };
 }
 
+export const PREVIEW_FIELDS = `fileName format encoding delimiter detectedSrid boundarySet notes
+  sheets { name converted headerRow header xColumn yColumn foundBy swapped srid dataRows
+    rows { rowNumber cells x y result address code note } }`;
+
+/** previewFile as a real multipart request, like uploadConversion. */
+export async function uploadPreview(
+  url: string,
+  file: { name: string; content: Buffer | string },
+  options: Record<string, unknown> | null = null,
+  rows?: number,
+): Promise<GraphQLResponse<{ previewFile: Record<string, any> }>> {
+  const form = new FormData();
+  form.append(
+    'operations',
+    JSON.stringify({
+      query: `mutation ($file: Upload!, $options: ConversionOptions, $rows: Int) { previewFile(file: $file, options: $options, rows: $rows) { ${PREVIEW_FIELDS} } }`,
+      variables: { file: null, options, rows },
+    }),
+  );
+  form.append('map', JSON.stringify({ 0: ['variables.file'] }));
+  form.append('0', new Blob([file.content]), file.name);
+  const res = await fetch(url, { method: 'POST', headers: { 'apollo-require-preflight': 'true' }, body: form });
+  return (await res.json()) as GraphQLResponse<{ previewFile: Record<string, any> }>;
+}
+
 /** Collects every conversionProgress event over graphql-ws until the server completes the stream. */
 export function followProgress(wsUrl: string, id: string, onFirst?: () => void): Promise<Record<string, any>[]> {
   const client = createClient({ url: wsUrl, webSocketImpl: WebSocket, retryAttempts: 0 });
