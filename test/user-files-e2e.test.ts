@@ -174,6 +174,28 @@ describe('files as users have them, uploaded with no options', () => {
     assert.equal(done.detectedSrid, 5186);
   });
 
+  test('a table without a header, in (lat, lon) order, converts with a header row added', async () => {
+    const file = swappedCsv();
+    const headerless: UserFile = {
+      ...file,
+      name: 'headerless.csv',
+      content: Buffer.from(file.content.toString('utf8').split('\n').slice(1).map((l) => l.split(',').slice(1).join(',')).join('\n')),
+      sheets: ['headerless'],
+      converted: { ...file.converted, sheet: 'headerless' },
+    };
+    const done = await convert(headerless);
+    const [sheet] = await checkConverted(headerless, done);
+    assert.deepEqual(done.detectedColumns.map((c: any) => [c.xColumn, c.yColumn, c.headerRow, c.foundBy, c.swapped]), [['B', 'A', 0, 'VALUES', true]]);
+    assert.deepEqual(Array.from(sheet.rows[0], (h) => h ?? '').slice(0, 3), ['', '', '시도']);
+  });
+
+  test('options.sheets converts the named sheet; the others are copied unchanged', async () => {
+    const file = await coverPageWorkbook();
+    const done = await convert(file, { sheets: ['운행기록'] });
+    await checkConverted(file, done);
+    assert.ok(done.notes.some((n: string) => /"차량목록" is not among options.sheets/.test(n)), done.notes.join('\n'));
+  });
+
   test('CSV output of a CP949 input: UTF-8 with BOM, Korean text intact', async () => {
     const file = producerSampleCsv();
     const done = await convert(file, { outputFormat: 'CSV' });
