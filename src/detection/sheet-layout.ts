@@ -1,7 +1,7 @@
 import { describeColumn, findColumnByName, findColumnByPosition, headerText, indexToLetter } from '../conversion/columns';
 import { UserInputError } from '../errors';
 import type { Row } from '../reading/table-source';
-import { PROJECTED, candidateFor, describeSrid, type CrsCandidate } from './crs-candidates';
+import { PROJECTED, candidateFor, describeSrid } from './crs-candidates';
 import { judgeCrs, shareInside, type Point } from './crs-verdict';
 import { headerAboveData, probableHeader, rowWithCoordinateNames } from './header-row';
 import { pointsIn } from './numbers';
@@ -200,7 +200,7 @@ function decideCrs(sheet: string, points: Point[], found: FoundColumns, srid: nu
   if (points.every(([px, py]) => Math.abs(px) <= 180 && Math.abs(py) <= 90)) {
     return decision(4326, false, [`the values in ${columns} look like longitude/latitude, but most lie outside Korea.`]);
   }
-  const recognised = [describeSrid(4326), ...PROJECTED.filter((c: CrsCandidate) => c.recognisable).map((c) => describeSrid(c.srid))];
+  const recognised = [describeSrid(4326), ...PROJECTED.filter((c) => c.recognisable).map((c) => describeSrid(c.srid))];
   throw new UserInputError(
     `Sheet "${sheet}": the coordinates in ${columns} (${example}) are in no coordinate system recognised from its values ` +
       `(${recognised.join(', ')}) over Korea; set the srid option to their EPSG code.`,
