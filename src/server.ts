@@ -13,6 +13,7 @@ import { openDatabase, type Database } from './db/database';
 import { ReverseGeocodeService } from './geocode/reverse-geocode-service';
 import { createHttpApp } from './http/app';
 import { createLogger, type Logger } from './logger';
+import { PreviewService } from './preview/preview-service';
 import { InProcessBus } from './pubsub/in-process-bus';
 import { PgNotifyBus } from './pubsub/pg-notify-bus';
 import type { ProgressBus } from './pubsub/progress-bus';
@@ -79,6 +80,14 @@ export async function startServer(
     conversions: new ConversionService(dataSource, store, boundarySets, bus, publisher, config.maxUploadBytes, () => worker.wake()),
     boundarySets,
     reverseGeocode: new ReverseGeocodeService(dataSource, boundarySets, catalogs, config.maxDistanceMeters),
+    preview: new PreviewService({
+      dataSource,
+      store,
+      sets: boundarySets,
+      catalogs,
+      maxUploadBytes: config.maxUploadBytes,
+      defaultMaxDistanceMeters: config.maxDistanceMeters,
+    }),
   };
 
   const schema = await buildAppSchema();

@@ -1,88 +1,166 @@
 import type { DetectedLayout, DetectedSheet, StoredConversionOptions } from '../entities/Conversion';
 import { UserInputError } from '../errors';
+import { detectSheetLayout, type SheetLayout } from '../detection/sheet-layout';
+import { numberIn } from '../detection/numbers';
 import type { Row, TableSource } from '../reading/table-source';
-import { columnsFromHeader, headerText, indexToLetter, resolveColumnSpec } from './columns';
+import { resolveColumnSpec } from './columns';
+
+/**
+ * Rows of each sheet kept for detection: room for title rows above the header and a sample of
+ * data rows below it. Detection never sees more, so memory does not grow with the file.
+ */
+const HEAD_ROWS = 250;
+
+/** A data row as read, with its 1-based row number in the sheet (for previews). */
+export interface SampledRow {
+  rowNumber: number;
+  cells: Row;
+}
+
+export interface FileInspection {
+  layout: DetectedLayout;
+  /** The first data rows of each converted sheet, when asked for. */
+  samples: Map<string, SampledRow[]>;
+}
 
 /**
  * The first pass over a file: which sheets to convert, where each header is, which columns hold
- * the coordinates and how many data rows there are (for progress). The result is stored on the
- * conversion so the user can see what was used and a resumed job reads the file the same way.
+ * the coordinates and in which system, how many data rows there are (for progress). The result
+ * is stored on the conversion so the user can see what was used and a resumed job reads the
+ * file the same way. One streamed pass over the file, whatever the number of sheets.
  */
 export async function analyzeFile(source: TableSource, options: StoredConversionOptions): Promise<DetectedLayout> {
-  const available = await source.sheetNames();
-  const wanted = options.sheets?.length ? options.sheets : available;
-  const missing = wanted.filter((s) => !available.includes(s));
+  return (await inspectFile(source, options)).layout;
+}
+
+export async function inspectFile(source: TableSource, options: StoredConversionOptions, sampleRows = 0): Promise<FileInspection> {
+  const wanted = options.sheets?.length ? options.sheets : null;
+  const available: string[] = [];
+  const sheets: DetectedSheet[] = [];
+  const notes: string[] = [];
+  const samples = new Map<string, SampledRow[]>();
+  let usableRows = 0;
+
+  for await (const sheet of source.sheets()) {
+    available.push(sheet.name);
+    const inspector = new SheetInspector(sheet.name, wanted === null || wanted.includes(sheet.name), options);
+    for await (const row of sheet.rows) inspector.push(row);
+    const result = inspector.finish();
+    sheets.push(result.sheet);
+    notes.push(...result.notes);
+    usableRows += result.usableRows;
+    if (sampleRows > 0 && result.sheet.xIndex !== null) samples.set(sheet.name, result.dataSample.slice(0, sampleRows));
+  }
+
+  const missing = (wanted ?? []).filter((s) => !available.includes(s));
   if (missing.length) {
     throw new UserInputError(
       `Sheet ${missing.map((s) => `"${s}"`).join(', ')} not found; the file has ${available.map((s) => `"${s}"`).join(', ')}.`,
       'UNKNOWN_SHEET',
     );
   }
-
-  const sheets: DetectedSheet[] = [];
-  const notes: string[] = [];
-  for (const name of available) {
-    if (!wanted.includes(name)) continue;
-    const sheet = await analyzeSheet(source, name, options);
-    if (sheet.xIndex === null) notes.push(`Sheet "${name}" has no coordinate columns and is copied unchanged.`);
-    sheets.push(sheet);
-  }
-  if (!sheets.some((s) => s.xIndex !== null && s.dataRows > 0)) {
-    const headers = sheets.map((s) => `"${s.name}": ${s.header.filter(Boolean).join(', ') || '(empty)'}`).join('; ');
+  const converted = sheets.filter((s) => s.xIndex !== null);
+  if (converted.length === 0) throw noCoordinates(sheets, options);
+  if (!converted.some((s) => s.dataRows > 0) || usableRows === 0) {
+    const where = converted.map((s) => `"${s.name}"`).join(', ');
     throw new UserInputError(
-      `No coordinate columns found (headers ${headers}). Name them x/y, lon/lat, 경도/위도, or set xColumn and yColumn.`,
+      `The coordinate columns of sheet ${where} hold no numbers in any row; there is nothing to look up.`,
       'NO_COORDINATES',
     );
   }
   return {
-    format: source.settings.format,
-    encoding: source.settings.encoding,
-    delimiter: source.settings.delimiter,
-    srid: options.srid ?? 4326,
-    sheets,
-    notes,
+    layout: {
+      format: source.settings.format,
+      encoding: source.settings.encoding,
+      delimiter: source.settings.delimiter,
+      srid: converted[0].srid ?? options.srid ?? 4326,
+      sheets,
+      notes,
+    },
+    samples,
   };
 }
 
-async function analyzeSheet(source: TableSource, name: string, options: StoredConversionOptions): Promise<DetectedSheet> {
-  let headerRow = -1;
-  let header: string[] = [];
-  let dataRows = 0;
-  let index = 0;
-  for await (const row of source.rows(name)) {
-    if (headerRow < 0) {
-      if (isHeaderCandidate(row)) {
-        headerRow = index;
-        header = row.map(headerText);
-      }
-    } else {
-      dataRows++;
+function noCoordinates(sheets: DetectedSheet[], options: StoredConversionOptions): UserInputError {
+  const first = sheets[0];
+  if (options.xColumn && options.yColumn && first) {
+    // Names the column that is missing and lists the ones there are.
+    resolveColumnSpec(options.xColumn, first.header, 'xColumn');
+    resolveColumnSpec(options.yColumn, first.header, 'yColumn');
+  }
+  const headers = sheets.map((s) => `"${s.name}": ${s.header.filter(Boolean).join(', ') || '(empty)'}`).join('; ');
+  return new UserInputError(
+    `No coordinate columns found (headers ${headers}). Name them x/y, lon/lat, 경도/위도, or set xColumn and yColumn.`,
+    'NO_COORDINATES',
+  );
+}
+
+/**
+ * One sheet, row by row: keeps the first HEAD_ROWS rows, decides the layout from them, then only
+ * counts the rest (all rows, and those with numbers in both coordinate columns).
+ */
+class SheetInspector {
+  private readonly head: Row[] = [];
+  private layout: SheetLayout | null = null;
+  private rowCount = 0;
+  private usable = 0;
+
+  constructor(
+    private readonly name: string,
+    private readonly convert: boolean,
+    private readonly options: StoredConversionOptions,
+  ) {}
+
+  push(row: Row): void {
+    this.rowCount++;
+    if (!this.convert) return;
+    if (this.layout) {
+      this.countUsable(row);
+      return;
     }
-    index++;
+    this.head.push(row);
+    if (this.head.length === HEAD_ROWS) this.decide();
   }
-  const columns = headerRow < 0 ? null : pickColumns(header, options);
-  return {
-    name,
-    headerRow: Math.max(headerRow, 0),
-    header,
-    xIndex: columns?.xIndex ?? null,
-    yIndex: columns?.yIndex ?? null,
-    dataRows: columns ? dataRows : 0,
-  };
-}
 
-/** The header is the first row with at least two filled cells (title rows above it have one). */
-function isHeaderCandidate(row: Row): boolean {
-  return row.filter((c) => headerText(c) !== '').length >= 2;
-}
-
-function pickColumns(header: string[], options: StoredConversionOptions): { xIndex: number; yIndex: number } | null {
-  if (options.xColumn || options.yColumn) {
-    if (!options.xColumn || !options.yColumn) throw new UserInputError('Give both xColumn and yColumn, or neither.', 'BAD_USER_INPUT');
-    const xIndex = resolveColumnSpec(options.xColumn, header, 'xColumn');
-    const yIndex = resolveColumnSpec(options.yColumn, header, 'yColumn');
-    if (xIndex === yIndex) throw new UserInputError(`xColumn and yColumn both point at column ${indexToLetter(xIndex)}.`, 'BAD_USER_INPUT');
-    return { xIndex, yIndex };
+  finish(): { sheet: DetectedSheet; notes: string[]; usableRows: number; dataSample: SampledRow[] } {
+    if (!this.convert) {
+      return {
+        sheet: { name: this.name, headerRow: -1, header: [], xIndex: null, yIndex: null, dataRows: 0, srid: null, foundBy: null },
+        notes: [`Sheet "${this.name}" is not among options.sheets and is copied unchanged.`],
+        usableRows: 0,
+        dataSample: [],
+      };
+    }
+    const layout = this.layout ?? this.decide();
+    const converted = layout.xIndex !== null;
+    const firstData = layout.headerRow + 1;
+    return {
+      sheet: {
+        name: this.name,
+        headerRow: layout.headerRow,
+        header: layout.header,
+        xIndex: layout.xIndex,
+        yIndex: layout.yIndex,
+        dataRows: converted ? Math.max(0, this.rowCount - firstData) : 0,
+        srid: layout.srid,
+        foundBy: layout.foundBy,
+        swapped: layout.swapped,
+      },
+      notes: layout.notes,
+      usableRows: this.usable,
+      dataSample: converted ? this.head.slice(firstData).map((cells, i) => ({ rowNumber: firstData + i + 1, cells })) : [],
+    };
   }
-  return columnsFromHeader(header);
+
+  private decide(): SheetLayout {
+    const layout = detectSheetLayout(this.name, this.head, this.options);
+    this.layout = layout;
+    this.head.slice(layout.headerRow + 1).forEach((row) => this.countUsable(row));
+    return layout;
+  }
+
+  private countUsable(row: Row): void {
+    const { xIndex, yIndex } = this.layout!;
+    if (xIndex !== null && yIndex !== null && numberIn(row[xIndex]) !== null && numberIn(row[yIndex]) !== null) this.usable++;
+  }
 }

@@ -28,17 +28,30 @@ export function columnsFromHeader(header: string[]): { xIndex: number; yIndex: n
   return xIndex >= 0 && yIndex >= 0 && xIndex !== yIndex ? { xIndex, yIndex } : null;
 }
 
+/** A column the user named by its header text: exact, then case- and space-insensitive; -1 when none. */
+export function findColumnByName(spec: string, header: string[]): number {
+  const wanted = spec.trim();
+  const index = header.findIndex((h) => h === wanted);
+  if (index >= 0) return index;
+  return header.findIndex((h) => normalize(h) === normalize(wanted) && normalize(h) !== '');
+}
+
+/** A column the user named by position: a spreadsheet letter (`E`) or a 1-based number (`5`); -1 otherwise. */
+export function findColumnByPosition(spec: string): number {
+  const wanted = spec.trim();
+  if (/^[A-Za-z]{1,3}$/.test(wanted)) return letterToIndex(wanted);
+  if (/^[1-9]\d*$/.test(wanted)) return Number(wanted) - 1;
+  return -1;
+}
+
 /**
  * Resolves a column the user named: header text first (exact, then case- and space-insensitive),
  * then a spreadsheet letter (`E`), then a 1-based position (`5`).
  */
 export function resolveColumnSpec(spec: string, header: string[], role: 'xColumn' | 'yColumn'): number {
-  const wanted = spec.trim();
-  let index = header.findIndex((h) => h === wanted);
-  if (index < 0) index = header.findIndex((h) => normalize(h) === normalize(wanted) && normalize(h) !== '');
+  let index = findColumnByName(spec, header);
   // A letter or number may point past the header: data rows can be wider than their header.
-  if (index < 0 && /^[A-Za-z]{1,3}$/.test(wanted)) index = letterToIndex(wanted);
-  if (index < 0 && /^[1-9]\d*$/.test(wanted)) index = Number(wanted) - 1;
+  if (index < 0) index = findColumnByPosition(spec);
   if (index < 0) {
     const available = header.map((h, i) => `${indexToLetter(i)}${h ? ` "${h}"` : ''}`).join(', ');
     throw new UserInputError(
@@ -47,6 +60,18 @@ export function resolveColumnSpec(spec: string, header: string[], role: 'xColumn
     );
   }
   return index;
+}
+
+/** How the API labels a column: `주소 (E)`, or `F` when it has no header. */
+export function columnLabel(header: string[], index: number): string {
+  const text = header[index];
+  return text ? `${text} (${indexToLetter(index)})` : indexToLetter(index);
+}
+
+/** How messages and notes name a column: `"주소" (E)`, or `column F` when it has no header. */
+export function describeColumn(header: string[], index: number): string {
+  const text = header[index];
+  return text ? `"${text}" (${indexToLetter(index)})` : `column ${indexToLetter(index)}`;
 }
 
 export function letterToIndex(letters: string): number {

@@ -7,7 +7,7 @@ import { countResults, geocodeChunk, loadResults, type StoredResult } from '../g
 import type { ThrottledPublisher } from '../pubsub/throttled-publisher';
 import { detectInputFormat, openTableSource } from '../reading/open-source';
 import type { Row, TableSource } from '../reading/table-source';
-import { typedFromCsv } from '../writing/cell-values';
+import { trimCoordinates, typedFromCsv } from '../writing/cell-values';
 import { CsvOutputWriter } from '../writing/csv-writer';
 import type { OutputWriter } from '../writing/output-writer';
 import { XlsxOutputWriter } from '../writing/xlsx-writer';
@@ -157,20 +157,24 @@ class ConversionPass {
     let pending: Row[] = [];
     let started = false;
     const flush = async () => {
+      const results = pending.length === 0 ? [] : await this.resultsFor(pending, sheet);
       if (!started) {
+        // Started after the first chunk's lookup, so the appended columns (주소 …) are sized by their values too.
         this.writer.startSheet({
           name: sheet.name,
           leadingRows: leading.map((r) => this.typed(r)),
           header: sheet.header,
           appendedHeader: columns.header,
-          sample: pending.slice(0, SAMPLE_ROWS).map((r) => this.typed(r)),
+          sample: pending.slice(0, SAMPLE_ROWS).map((r) => this.typed(trimCoordinates(r, sheet))),
+          appendedSample: results.slice(0, SAMPLE_ROWS).map((r) => columns.valuesFor(r)),
         });
         started = true;
       }
       if (pending.length === 0) return;
-      const results = await this.resultsFor(pending, sheet);
       const t = Date.now();
-      for (let i = 0; i < pending.length; i++) this.writer.writeRow(this.typed(pending[i]), columns.valuesFor(results[i]));
+      for (let i = 0; i < pending.length; i++) {
+        this.writer.writeRow(this.typed(trimCoordinates(pending[i], sheet)), columns.valuesFor(results[i]));
+      }
       this.timings.writeMs += Date.now() - t;
       pending = [];
     };
@@ -216,7 +220,8 @@ class ConversionPass {
   }
 
   private async geocodeAndCommit(rows: Row[], firstRowNo: number, sheet: DetectedSheet): Promise<StoredResult[]> {
-    const srid = this.detected.srid;
+    // Sheets of one workbook may be in different systems; layouts stored before that have one.
+    const srid = sheet.srid ?? this.detected.srid;
     const chunk = rows.map((row, i) => ({ rowNo: firstRowNo + i, ...readPoint(row[sheet.xIndex!] ?? null, row[sheet.yIndex!] ?? null, srid) }));
     const levelsDeepestFirst = await this.levelsDeepestFirst;
     return this.deps.dataSource.transaction(async (tx) => {

@@ -34,13 +34,22 @@ export interface DetectedLayout {
 
 export interface DetectedSheet {
   name: string;
-  /** 0-based index of the header row within the sheet (rows above it are kept as they are). */
+  /**
+   * 0-based index of the header row within the sheet (rows above it are kept as they are);
+   * -1 when the table starts with data and has no header.
+   */
   headerRow: number;
   header: string[];
   /** 0-based column indexes; null when the sheet has no coordinates and is copied through. */
   xIndex: number | null;
   yIndex: number | null;
   dataRows: number;
+  /** EPSG code of this sheet's coordinates (sheets may differ); absent on layouts stored before it existed. */
+  srid?: number | null;
+  /** How the coordinate columns were found: from the options, a header naming them, or their values. */
+  foundBy?: 'OPTIONS' | 'HEADER' | 'VALUES' | null;
+  /** The columns' labels or order said (y, x) and the values were read the other way round. */
+  swapped?: boolean;
 }
 
 export interface PhaseTimings {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { parse } from 'csv-parse';
 import iconv from 'iconv-lite';
 import { detectEncoding } from './encoding';
-import type { ReadSettings, Row, TableSource } from './table-source';
+import type { ReadSettings, Row, SheetRows, TableSource } from './table-source';
 
 const DELIMITERS = [',', '\t', ';', '|'];
 
@@ -31,6 +31,10 @@ export class CsvSource implements TableSource {
 
   async sheetNames(): Promise<string[]> {
     return [this.sheetName];
+  }
+
+  async *sheets(): AsyncGenerator<SheetRows> {
+    yield { name: this.sheetName, rows: this.rows(this.sheetName) };
   }
 
   async *rows(sheet: string): AsyncGenerator<Row> {

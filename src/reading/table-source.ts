@@ -18,4 +18,14 @@ export interface TableSource {
   sheetNames(): Promise<string[]>;
   /** Every row of the sheet, the header included, in file order. */
   rows(sheet: string): AsyncIterable<Row>;
+  /**
+   * Every sheet in file order, in one pass over the file (a workbook read sheet by sheet with
+   * `rows` is unzipped again for each). Each sheet's rows must be read before the next sheet.
+   */
+  sheets(): AsyncIterable<SheetRows>;
+}
+
+export interface SheetRows {
+  name: string;
+  rows: AsyncIterable<Row>;
 }

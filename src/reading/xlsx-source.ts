@@ -1,5 +1,5 @@
 import ExcelJS from 'exceljs';
-import type { CellValue, ReadSettings, Row, TableSource } from './table-source';
+import type { CellValue, ReadSettings, Row, SheetRows, TableSource } from './table-source';
 
 /**
  * XLSX input, streamed with exceljs's WorkbookReader: rows are parsed as the zip is read, never
@@ -30,16 +30,25 @@ export class XlsxSource implements TableSource {
         await drain(sheet);
         continue;
       }
-      let next = 1;
-      for await (const row of sheet as AsyncIterable<ExcelJS.Row>) {
-        // Empty rows are absent from the stream; keep them so row positions stay as in the file.
-        for (; next < row.number; next++) yield [];
-        yield rowValues(row);
-        next = row.number + 1;
-      }
+      yield* sheetRows(sheet);
       return;
     }
     throw new Error(`Sheet "${wanted}" not found`);
+  }
+
+  async *sheets(): AsyncGenerator<SheetRows> {
+    const names: string[] = [];
+    for await (const sheet of this.open()) {
+      names.push(sheetName(sheet));
+      // The reader parses a sheet only while its rows are pulled: one iterator, shared by the
+      // caller and the drain below, so a sheet the caller stopped reading is finished here.
+      const iterator = sheetRows(sheet);
+      yield { name: sheetName(sheet), rows: { [Symbol.asyncIterator]: () => iterator } };
+      for await (const _row of { [Symbol.asyncIterator]: () => iterator }) {
+        // skipped: the caller did not read this sheet to its end
+      }
+    }
+    this.names = names;
   }
 
   private open(): AsyncIterable<unknown> {
@@ -60,6 +69,16 @@ function sheetName(sheet: unknown): string {
 async function drain(sheet: unknown): Promise<void> {
   for await (const _row of sheet as AsyncIterable<unknown>) {
     // skipped: the reader must consume a sheet to reach the next one
+  }
+}
+
+/** A sheet's rows in order; empty rows are absent from the stream and put back as [] so positions stay as in the file. */
+async function* sheetRows(sheet: unknown): AsyncGenerator<Row> {
+  let next = 1;
+  for await (const row of sheet as AsyncIterable<ExcelJS.Row>) {
+    for (; next < row.number; next++) yield [];
+    yield rowValues(row);
+    next = row.number + 1;
   }
 }
 

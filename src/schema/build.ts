@@ -4,8 +4,9 @@ import { buildSchema } from 'type-graphql';
 import { BoundaryResolver } from '../resolvers/BoundaryResolver';
 import { ConversionResolver } from '../resolvers/ConversionResolver';
 import { GeocodeResolver } from '../resolvers/GeocodeResolver';
+import { PreviewResolver } from '../resolvers/PreviewResolver';
 
-export const resolvers = [ConversionResolver, GeocodeResolver, BoundaryResolver] as const;
+export const resolvers = [ConversionResolver, PreviewResolver, GeocodeResolver, BoundaryResolver] as const;
 
 export function buildAppSchema(emitSchemaFile?: string): Promise<GraphQLSchema> {
   return buildSchema({

@@ -1,11 +1,13 @@
 import type { BoundarySetService } from '../boundaries/set-service';
 import type { ConversionService } from '../conversion/conversion-service';
 import type { ReverseGeocodeService } from '../geocode/reverse-geocode-service';
+import type { PreviewService } from '../preview/preview-service';
 
 export interface Services {
   conversions: ConversionService;
   boundarySets: BoundarySetService;
   reverseGeocode: ReverseGeocodeService;
+  preview: PreviewService;
   defaultBoundarySet?: string;
 }
 

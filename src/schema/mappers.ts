@@ -1,8 +1,9 @@
 import type { BoundarySet } from '../entities/BoundarySet';
 import type { Conversion } from '../entities/Conversion';
-import { indexToLetter } from '../conversion/columns';
+import { columnLabel } from '../conversion/columns';
 import {
   type BoundarySetType,
+  type ColumnSourceEnum,
   type ConversionPhaseEnum,
   type ConversionStatusEnum,
   type ConversionType,
@@ -39,16 +40,14 @@ export function toConversionType(c: Conversion, baseUrl: string, boundarySetLabe
         yColumn: s.yIndex === null ? null : columnLabel(s.header, s.yIndex),
         headerRow: s.headerRow + 1,
         dataRows: s.dataRows,
+        srid: s.xIndex === null ? null : (s.srid ?? c.detected!.srid),
+        foundBy: (s.foundBy ?? null) as ColumnSourceEnum | null,
+        swapped: s.swapped ?? false,
       })) ?? null,
     detectedSrid: c.detected?.srid ?? null,
     notes: c.detected?.notes ?? [],
     timings: c.timings,
   };
-}
-
-function columnLabel(header: string[], index: number): string {
-  const text = header[index];
-  return text ? `${text} (${indexToLetter(index)})` : indexToLetter(index);
 }
 
 export function toBoundarySetType(s: BoundarySet, defaultName: string | undefined, newestCurrentId: number | undefined): BoundarySetType {

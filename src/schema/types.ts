@@ -68,6 +68,16 @@ export class ConversionOptionsInput {
   maxDistanceMeters?: number | null;
 }
 
+export enum ColumnSourceEnum {
+  OPTIONS = 'OPTIONS',
+  HEADER = 'HEADER',
+  VALUES = 'VALUES',
+}
+registerEnumType(ColumnSourceEnum, {
+  name: 'ColumnSource',
+  description: 'How the coordinate columns were found: named in the options, by a header naming them (경도/위도, X좌표/Y좌표, lon/lat …), or by their values.',
+});
+
 @ObjectType({ description: 'Where the coordinates were found in one sheet.' })
 export class SheetColumns {
   @Field(() => String)
@@ -79,11 +89,20 @@ export class SheetColumns {
   @Field(() => String, { nullable: true })
   yColumn!: string | null;
 
-  @Field(() => Int, { description: '1-based row number of the header.' })
+  @Field(() => Int, { description: '1-based row number of the header; 0 when the table starts with data.' })
   headerRow!: number;
 
   @Field(() => Int)
   dataRows!: number;
+
+  @Field(() => Int, { nullable: true, description: 'EPSG code the sheet\'s coordinates were read in; null for a sheet copied unchanged.' })
+  srid!: number | null;
+
+  @Field(() => ColumnSourceEnum, { nullable: true, description: 'How the columns were found; null for a sheet copied unchanged.' })
+  foundBy!: ColumnSourceEnum | null;
+
+  @Field(() => Boolean, { description: 'The columns were labelled or ordered (y, x) and were read the other way round.' })
+  swapped!: boolean;
 }
 
 @ObjectType()

@@ -1,4 +1,4 @@
-import type { CellValue } from '../reading/table-source';
+import type { CellValue, Row } from '../reading/table-source';
 
 /**
  * CSV cells arrive as text. In the XLSX output a plain decimal number becomes a number (so sums
@@ -13,6 +13,18 @@ export function typedFromCsv(text: string): CellValue {
 
 function significantDigits(text: string): number {
   return text.replace(/^-/, '').replace('.', '').replace(/^0+/, '').length;
+}
+
+/**
+ * Exports pad values with spaces (`127.37, 36.96`). The coordinate cells are read trimmed, so
+ * they are written trimmed too (and become numbers where text is typed); other cells keep their
+ * spaces, which may matter to the user.
+ */
+export function trimCoordinates(row: Row, columns: { xIndex: number | null; yIndex: number | null }): Row {
+  const { xIndex, yIndex } = columns;
+  const needsTrim = (i: number | null) => i !== null && typeof row[i] === 'string' && (row[i] as string).trim() !== row[i];
+  if (!needsTrim(xIndex) && !needsTrim(yIndex)) return row;
+  return row.map((cell, i) => ((i === xIndex || i === yIndex) && typeof cell === 'string' ? cell.trim() : cell));
 }
 
 /** Width in Excel character units of a cell's text, counting Hangul and other wide characters twice. */

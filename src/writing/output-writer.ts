@@ -23,4 +23,6 @@ export interface SheetStart {
   appendedHeader: string[];
   /** The first data rows, to size the columns. */
   sample: Row[];
+  /** The appended values of the first data rows, to size the appended columns. */
+  appendedSample?: CellValue[][];
 }

@@ -32,7 +32,10 @@ export class XlsxOutputWriter implements OutputWriter {
     const sheet = this.workbook.addWorksheet(start.name, {
       views: header ? [{ state: 'frozen', ySplit: headerRowNumber }] : [],
     });
-    sheet.columns = columnWidths(header ?? [], start.sample).map((width) => ({ width }));
+    const sample = start.appendedSample?.length
+      ? start.sample.map((r, i) => padTo(r, this.baseColumns, null).concat(start.appendedSample?.[i] ?? []))
+      : start.sample;
+    sheet.columns = columnWidths(header ?? [], sample).map((width) => ({ width }));
     for (const row of start.leadingRows) sheet.addRow(row).commit();
     if (header) {
       const row = sheet.addRow(header);

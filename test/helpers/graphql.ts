@@ -16,7 +16,7 @@ export async function gql<T = Record<string, any>>(url: string, query: string, v
 
 export const CONVERSION_FIELDS = `id fileName status phase totalRows processedRows matchedRows nearestRows unmatchedRows invalidRows
   progress error createdAt startedAt finishedAt downloadUrl boundarySet detectedSrid notes
-  detectedColumns { sheet xColumn yColumn headerRow dataRows }`;
+  detectedColumns { sheet xColumn yColumn headerRow dataRows srid foundBy swapped }`;
 
 /**
  * createConversion as a real multipart request (GraphQL multipart request spec), with the
@@ -40,6 +40,31 @@ export async function uploadConversion(
   form.append('0', new Blob([content]), name);
   const res = await fetch(url, { method: 'POST', headers: { 'apollo-require-preflight': 'true' }, body: form });
   return { status: res.status, body: (await res.json()) as GraphQLResponse<{ createConversion: Record<string, any> }> };
+}
+
+export const PREVIEW_FIELDS = `fileName format encoding delimiter detectedSrid boundarySet notes
+  sheets { name converted headerRow header xColumn yColumn foundBy swapped srid dataRows
+    rows { rowNumber cells x y result address code note } }`;
+
+/** previewFile as a real multipart request, like uploadConversion. */
+export async function uploadPreview(
+  url: string,
+  file: { name: string; content: Buffer | string },
+  options: Record<string, unknown> | null = null,
+  rows?: number,
+): Promise<GraphQLResponse<{ previewFile: Record<string, any> }>> {
+  const form = new FormData();
+  form.append(
+    'operations',
+    JSON.stringify({
+      query: `mutation ($file: Upload!, $options: ConversionOptions, $rows: Int) { previewFile(file: $file, options: $options, rows: $rows) { ${PREVIEW_FIELDS} } }`,
+      variables: { file: null, options, rows },
+    }),
+  );
+  form.append('map', JSON.stringify({ 0: ['variables.file'] }));
+  form.append('0', new Blob([file.content]), file.name);
+  const res = await fetch(url, { method: 'POST', headers: { 'apollo-require-preflight': 'true' }, body: form });
+  return (await res.json()) as GraphQLResponse<{ previewFile: Record<string, any> }>;
 }
 
 /** Collects every conversionProgress event over graphql-ws until the server completes the stream. */

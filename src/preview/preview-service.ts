@@ -1,0 +1,174 @@
+import { randomUUID } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import type { BoundaryCatalog, CatalogCache } from '../boundaries/catalog';
+import type { BoundarySetService } from '../boundaries/set-service';
+import { columnLabel } from '../conversion/columns';
+import type { IncomingFile } from '../conversion/conversion-service';
+import { readPoint } from '../conversion/coordinates';
+import { inspectFile, type SampledRow } from '../conversion/analyze';
+import type { FileStore } from '../conversion/file-store';
+import { parseConversionOptions } from '../conversion/options';
+import type { DetectedSheet, StoredConversionOptions } from '../entities/Conversion';
+import { UserInputError } from '../errors';
+import { lookupPoint } from '../geocode/point-lookup';
+import type { MatchResult } from '../geocode/result-codes';
+import { assertKnownSrid } from '../geocode/srid';
+import { detectInputFormat, openTableSource } from '../reading/open-source';
+import type { CellValue } from '../reading/table-source';
+
+export const DEFAULT_PREVIEW_ROWS = 10;
+const MAX_PREVIEW_ROWS = 50;
+
+export interface FilePreview {
+  fileName: string;
+  format: 'CSV' | 'XLSX';
+  encoding: string | null;
+  delimiter: string | null;
+  /** EPSG code of the first converted sheet, as on a conversion. */
+  detectedSrid: number;
+  boundarySet: string;
+  notes: string[];
+  sheets: PreviewSheet[];
+}
+
+export interface PreviewSheet {
+  name: string;
+  converted: boolean;
+  /** 1-based; 0 when the table starts with data. */
+  headerRow: number;
+  header: string[];
+  xColumn: string | null;
+  yColumn: string | null;
+  foundBy: 'OPTIONS' | 'HEADER' | 'VALUES' | null;
+  swapped: boolean;
+  srid: number | null;
+  dataRows: number;
+  rows: PreviewRow[];
+}
+
+export interface PreviewRow {
+  /** 1-based row number in the sheet, as Excel shows it. */
+  rowNumber: number;
+  cells: (string | null)[];
+  x: number | null;
+  y: number | null;
+  result: MatchResult;
+  address: string | null;
+  code: string | null;
+  note: string | null;
+}
+
+export interface PreviewDeps {
+  dataSource: DataSource;
+  store: FileStore;
+  sets: BoundarySetService;
+  catalogs: CatalogCache;
+  maxUploadBytes: number;
+  defaultMaxDistanceMeters: number;
+}
+
+/**
+ * `previewFile`: what a conversion of this file would do, without creating one. The upload is
+ * analysed exactly as the worker would (same detection, same options) and the first rows of
+ * each converted sheet are looked up one by one, so a client can show the user the columns,
+ * the coordinate system and a few addresses to confirm. The stored upload is always deleted.
+ */
+export class PreviewService {
+  constructor(private readonly deps: PreviewDeps) {}
+
+  async preview(file: IncomingFile, rawOptions: Record<string, unknown> | null | undefined, rowCount = DEFAULT_PREVIEW_ROWS): Promise<FilePreview> {
+    const { dataSource, store, sets } = this.deps;
+    let options: StoredConversionOptions;
+    let set: Awaited<ReturnType<BoundarySetService['resolve']>>;
+    try {
+      if (!Number.isInteger(rowCount) || rowCount < 1 || rowCount > MAX_PREVIEW_ROWS) {
+        throw new UserInputError(`rows must be between 1 and ${MAX_PREVIEW_ROWS}.`);
+      }
+      options = parseConversionOptions(rawOptions);
+      if (options.srid !== undefined) await assertKnownSrid(dataSource, options.srid);
+      set = await sets.resolve(options.boundarySet);
+    } catch (err) {
+      file.stream.resume(); // drain the unread upload so the request can finish
+      throw err;
+    }
+
+    const fileName = file.fileName || 'upload.csv';
+    const id = `preview-${randomUUID()}`;
+    await store.saveUpload(id, file.stream, this.deps.maxUploadBytes);
+    const uploadPath = store.uploadPath(id);
+    try {
+      const format = detectInputFormat(fileName, await store.head(uploadPath));
+      const source = await openTableSource(uploadPath, fileName, format);
+      const { layout, samples } = await inspectFile(source, options, rowCount);
+      const catalog = await this.deps.catalogs.get(set.id);
+      const maxDistanceMeters = options.maxDistanceMeters ?? this.deps.defaultMaxDistanceMeters;
+      const sheets: PreviewSheet[] = [];
+      for (const sheet of layout.sheets) {
+        const srid = sheet.srid ?? layout.srid;
+        const rows: PreviewRow[] = [];
+        for (const sampled of samples.get(sheet.name) ?? []) {
+          rows.push(await this.lookupRow(sampled, sheet, srid, { setId: set.id, catalog, maxDistanceMeters }));
+        }
+        sheets.push(toPreviewSheet(sheet, srid, rows));
+      }
+      return {
+        fileName,
+        format: layout.format,
+        encoding: layout.encoding ?? null,
+        delimiter: layout.delimiter ?? null,
+        detectedSrid: layout.srid,
+        boundarySet: `${set.name}@${set.version}`,
+        notes: layout.notes,
+        sheets,
+      };
+    } finally {
+      await store.remove(uploadPath);
+    }
+  }
+
+  private async lookupRow(
+    sampled: SampledRow,
+    sheet: DetectedSheet,
+    srid: number,
+    target: { setId: number; catalog: BoundaryCatalog; maxDistanceMeters: number },
+  ): Promise<PreviewRow> {
+    const cells = sampled.cells.map(displayText);
+    const point = readPoint(sampled.cells[sheet.xIndex!] ?? null, sampled.cells[sheet.yIndex!] ?? null, srid);
+    const row = { rowNumber: sampled.rowNumber, cells, x: point.x, y: point.y };
+    if (point.invalidReason !== null) return { ...row, result: 'INVALID', address: null, code: null, note: point.invalidReason };
+    try {
+      const hit = await lookupPoint(this.deps.dataSource, { x: point.x, y: point.y, srid, ...target });
+      const entry = hit.boundaryId === null ? undefined : target.catalog.get(hit.boundaryId);
+      const note = hit.distanceMeters === null ? null : `${Math.round(hit.distanceMeters)} m outside the nearest boundary`;
+      return { ...row, result: hit.result, address: entry?.address ?? null, code: entry?.code ?? null, note };
+    } catch (err) {
+      if (!(err instanceof UserInputError)) throw err;
+      return { ...row, result: 'INVALID', address: null, code: null, note: `coordinates outside the domain of EPSG:${srid}` };
+    }
+  }
+}
+
+function toPreviewSheet(sheet: DetectedSheet, srid: number, rows: PreviewRow[]): PreviewSheet {
+  const converted = sheet.xIndex !== null;
+  const label = (index: number | null) => (index === null ? null : columnLabel(sheet.header, index));
+  return {
+    name: sheet.name,
+    converted,
+    headerRow: sheet.headerRow + 1,
+    header: sheet.header,
+    xColumn: label(sheet.xIndex),
+    yColumn: label(sheet.yIndex),
+    foundBy: sheet.foundBy ?? null,
+    swapped: sheet.swapped ?? false,
+    srid: converted ? srid : null,
+    dataRows: sheet.dataRows,
+    rows,
+  };
+}
+
+/** Cells as the client shows them: text as it is, numbers and dates in a stable form. */
+function displayText(cell: CellValue): string | null {
+  if (cell === null || cell === undefined) return null;
+  if (cell instanceof Date) return cell.toISOString();
+  return String(cell);
+}
