@@ -9,6 +9,8 @@ export interface ImportRequest {
   source: string;
   levels: LevelSource[];
   onProgress?: (event: ImportProgress) => void;
+  /** Called when a step after loading starts (linking parents, switching versions), for progress output. */
+  onStep?: (step: string) => void;
 }
 
 export interface ImportProgress {
@@ -56,7 +58,9 @@ export async function importBoundarySet(dataSource: DataSource, request: ImportR
     for (const source of [...request.levels].sort((a, b) => a.level - b.level)) {
       levels.push(await loadLevel(dataSource, setId, source, request.onProgress));
     }
+    request.onStep?.('linking every polygon to its parent by code prefix');
     const orphans = await linkHierarchy(dataSource, setId, levels.map((l) => l.level));
+    request.onStep?.(`switching ${request.name} to version ${version}`);
     await dataSource.transaction(async (tx) => {
       await retireCurrent(tx, request.name);
       await tx.query(
