@@ -29,12 +29,7 @@ export interface TestServer extends RunningServer {
  * boundaries once (by the same code `npm start` runs), which saves each test file ~20 s.
  */
 export async function startTestServer(env: Record<string, string> = {}, options: StartOptions = {}): Promise<TestServer> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'c2r-test-'));
-  if (!onPostgres) {
-    await ensureTemplate();
-    fs.cpSync(path.join(TEMPLATE_DIR, 'pglite'), path.join(dataDir, 'pglite'), { recursive: true });
-    fs.rmSync(path.join(dataDir, 'pglite', 'coord2region.pid'), { force: true });
-  }
+  const dataDir = await freshDataDir();
   const config = loadConfig({ ...process.env, DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'error', ...env });
   const server = await startServer(config, createLogger(config.logLevel), options);
   await server.ready;
@@ -50,6 +45,20 @@ export async function startTestServer(env: Record<string, string> = {}, options:
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A new DATA_DIR for one test file; on the embedded default it already holds a migrated database
+ * with the bundled boundaries (a copy of the template).
+ */
+export async function freshDataDir(): Promise<string> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'c2r-test-'));
+  if (!onPostgres) {
+    await ensureTemplate();
+    fs.cpSync(path.join(TEMPLATE_DIR, 'pglite'), path.join(dataDir, 'pglite'), { recursive: true });
+    fs.rmSync(path.join(dataDir, 'pglite', 'coord2region.pid'), { force: true });
+  }
+  return dataDir;
 }
 
 async function ensureTemplate(): Promise<void> {
