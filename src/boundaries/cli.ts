@@ -3,7 +3,8 @@ import { Command, InvalidArgumentError } from 'commander';
 import { loadConfig } from '../config';
 import { openDatabase } from '../db/database';
 import { UserInputError } from '../errors';
-import { importBoundaryFiles } from './import-files';
+import { importPlan } from './import-files';
+import { planImport } from './import-plan';
 import type { ImportProgress } from './import-service';
 import { describePlan, describeResult, describeSets } from './import-text';
 import { BoundarySetService } from './set-service';
@@ -32,25 +33,30 @@ program
   .option('--code-field <fields>', 'field holding the code: one for all files, or comma-separated per file', parseList)
   .option('--name-field <fields>', 'field holding the name: one for all files, or comma-separated per file', parseList)
   .action(async (files: string[], opts: { set?: string; srid?: number; encoding?: string; level?: number[]; codeField?: string[]; nameField?: string[] }) => {
+    const skipped: { file: string; why: string }[] = [];
+    const plan = await planImport(files, {
+      set: opts.set,
+      srid: opts.srid,
+      encoding: opts.encoding,
+      levels: opts.level,
+      codeFields: opts.codeField,
+      nameFields: opts.nameField,
+      onSkip: (file, why) => {
+        skipped.push({ file, why });
+        process.stderr.write(`skipped in ${path.basename(file)}: ${why}\n`);
+      },
+    });
     await withDatabase(async (dataSource) => {
-      const progress = new ProgressPrinter();
-      const result = await importBoundaryFiles(dataSource, files, {
-        set: opts.set,
-        srid: opts.srid,
-        encoding: opts.encoding,
-        levels: opts.level,
-        codeFields: opts.codeField,
-        nameFields: opts.nameField,
-        onPlan: (plan) => {
-          progress.totals = new Map(plan.files.map((f) => [f.level, f.records]));
+      const progress = new ProgressPrinter(new Map(plan.files.map((f) => [f.level, f.records])));
+      const result = await importPlan(dataSource, plan, {
+        onPlan: () => {
           for (const w of plan.warnings) process.stderr.write(`warning: ${w}\n`);
           process.stderr.write(`Importing into set "${plan.name}":\n${describePlan(plan).join('\n')}\n`);
         },
         onProgress: (e) => progress.update(e),
         onStep: (step) => process.stderr.write(`… ${step}\n`),
-        onSkip: (file, why) => process.stderr.write(`skipped in ${path.basename(file)}: ${why}\n`),
       });
-      process.stdout.write(describeResult(result).join('\n') + '\n');
+      process.stdout.write(describeResult({ ...result, skipped }).join('\n') + '\n');
     });
   });
 
@@ -71,9 +77,10 @@ program
 
 /** Prints one progress line per level at most once a second, and always the level's last count. */
 class ProgressPrinter {
-  totals = new Map<number, number>();
   private lastAt = 0;
   private lastLevel = -1;
+
+  constructor(private readonly totals: Map<number, number>) {}
 
   update(e: ImportProgress): void {
     const total = this.totals.get(e.level);

@@ -29,6 +29,14 @@ export async function importBoundaryFiles(dataSource: DataSource, files: string[
       request.onSkip?.(file, why);
     },
   });
+  return { ...(await importPlan(dataSource, plan, request)), skipped };
+}
+
+/**
+ * Imports what `planImport` decided. Separate so the CLI can check the files before it starts the
+ * database (bad input fails in a second, not after the embedded database has started).
+ */
+export async function importPlan(dataSource: DataSource, plan: ImportPlan, request: ImportFilesRequest = {}): Promise<Omit<ImportFilesResult, 'skipped'>> {
   for (const srid of new Set(plan.files.map((f) => f.srid))) await assertKnownSrid(dataSource, srid);
   request.onPlan?.(plan);
   const report = await importBoundarySet(dataSource, {
@@ -38,5 +46,5 @@ export async function importBoundaryFiles(dataSource: DataSource, files: string[
     onProgress: request.onProgress,
     onStep: request.onStep,
   });
-  return { plan, report, skipped };
+  return { plan, report };
 }
