@@ -9,6 +9,8 @@ export interface ImportRequest {
   source: string;
   levels: LevelSource[];
   onProgress?: (event: ImportProgress) => void;
+  /** Called when a step after loading starts (linking parents, switching versions), for progress output. */
+  onStep?: (step: string) => void;
 }
 
 export interface ImportProgress {
@@ -56,7 +58,12 @@ export async function importBoundarySet(dataSource: DataSource, request: ImportR
     for (const source of [...request.levels].sort((a, b) => a.level - b.level)) {
       levels.push(await loadLevel(dataSource, setId, source, request.onProgress));
     }
+    // Fresh statistics first: without them the planner takes the new set for empty and links
+    // parents with a nested loop (22 s instead of 1 s for the 5,648 리 of a second TL_SCCO set).
+    await dataSource.query(`ANALYZE boundaries`);
+    request.onStep?.('linking every polygon to its parent by code prefix');
     const orphans = await linkHierarchy(dataSource, setId, levels.map((l) => l.level));
+    request.onStep?.(`switching ${request.name} to version ${version}`);
     await dataSource.transaction(async (tx) => {
       await retireCurrent(tx, request.name);
       await tx.query(

@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { NEAREST_ORDER } from './nearest-order';
 import { RESULT_CODE } from './result-codes';
 
 /** One input row as the geocoder receives it: coordinates, or the reason they are unusable. */
@@ -154,12 +155,14 @@ async function matchNearest(tx: EntityManager, request: ChunkRequest): Promise<v
        FROM (SELECT cp.row_no, near.id, near.d
                FROM chunk_points cp
                CROSS JOIN LATERAL (
-                 SELECT b.id, ST_Distance(b.geom::geography, cp.geom::geography) AS d
-                   FROM boundaries b
-                  WHERE b.set_id = $1
-                    AND b.geom && ST_Expand(cp.geom, $2 / (111320 * greatest(cos(radians(ST_Y(cp.geom))), 0.01)), $2 / 110540)
-                    AND ST_DWithin(b.geom::geography, cp.geom::geography, $2)
-                  ORDER BY d, b.level DESC
+                 SELECT c.id, c.d FROM (
+                   SELECT b.id, b.level, ST_Distance(b.geom::geography, cp.geom::geography) AS d
+                     FROM boundaries b
+                    WHERE b.set_id = $1
+                      AND b.geom && ST_Expand(cp.geom, $2 / (111320 * greatest(cos(radians(ST_Y(cp.geom))), 0.01)), $2 / 110540)
+                      AND ST_DWithin(b.geom::geography, cp.geom::geography, $2)
+                 ) c
+                  ORDER BY ${NEAREST_ORDER}
                   LIMIT 1
                ) near
               WHERE cp.boundary_id IS NULL AND cp.geom IS NOT NULL) n

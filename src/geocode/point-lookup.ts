@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { UserInputError } from '../errors';
+import { NEAREST_ORDER } from './nearest-order';
 import type { MatchResult } from './result-codes';
 
 export interface PointLookup {
@@ -36,12 +37,14 @@ export async function lookupPoint(
   if (p.maxDistanceMeters > 0) {
     const [near] = await dataSource.query(
       `WITH pt AS (SELECT ST_GeomFromEWKB($2) AS g)
-       SELECT b.id, ST_Distance(b.geom::geography, pt.g::geography) AS d
-         FROM boundaries b, pt
-        WHERE b.set_id = $1
-          AND b.geom && ST_Expand(pt.g, $3 / (111320 * greatest(cos(radians(ST_Y(pt.g))), 0.01)), $3 / 110540)
-          AND ST_DWithin(b.geom::geography, pt.g::geography, $3)
-        ORDER BY d, b.level DESC LIMIT 1`,
+       SELECT c.id, c.d FROM (
+         SELECT b.id, b.level, ST_Distance(b.geom::geography, pt.g::geography) AS d
+           FROM boundaries b, pt
+          WHERE b.set_id = $1
+            AND b.geom && ST_Expand(pt.g, $3 / (111320 * greatest(cos(radians(ST_Y(pt.g))), 0.01)), $3 / 110540)
+            AND ST_DWithin(b.geom::geography, pt.g::geography, $3)
+       ) c
+        ORDER BY ${NEAREST_ORDER} LIMIT 1`,
       [p.setId, point, p.maxDistanceMeters],
     );
     if (near) return { result: 'NEAREST', boundaryId: near.id, distanceMeters: Number(near.d) };

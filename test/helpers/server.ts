@@ -31,12 +31,7 @@ export interface TestServer extends RunningServer {
 export async function startTestServer(env: Record<string, string> = {}, options: StartOptions = {}): Promise<TestServer> {
   // A caller may share one DATA_DIR between instances (on PostgreSQL); the creator removes it.
   const ownDir = !env.DATA_DIR;
-  const dataDir = env.DATA_DIR ?? fs.mkdtempSync(path.join(os.tmpdir(), 'c2r-test-'));
-  if (!onPostgres) {
-    await ensureTemplate();
-    fs.cpSync(path.join(TEMPLATE_DIR, 'pglite'), path.join(dataDir, 'pglite'), { recursive: true });
-    fs.rmSync(path.join(dataDir, 'pglite', 'coord2region.pid'), { force: true });
-  }
+  const dataDir = env.DATA_DIR ?? (await freshDataDir());
   const config = loadConfig({ ...process.env, DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'error', ...env });
   const server = await startServer(config, createLogger(config.logLevel), options);
   await server.ready;
@@ -52,6 +47,20 @@ export async function startTestServer(env: Record<string, string> = {}, options:
       if (ownDir) fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A new DATA_DIR for one test file; on the embedded default it already holds a migrated database
+ * with the bundled boundaries (a copy of the template).
+ */
+export async function freshDataDir(): Promise<string> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'c2r-test-'));
+  if (!onPostgres) {
+    await ensureTemplate();
+    fs.cpSync(path.join(TEMPLATE_DIR, 'pglite'), path.join(dataDir, 'pglite'), { recursive: true });
+    fs.rmSync(path.join(dataDir, 'pglite', 'coord2region.pid'), { force: true });
+  }
+  return dataDir;
 }
 
 async function ensureTemplate(): Promise<void> {

@@ -1,0 +1,9 @@
+/**
+ * How the nearest-boundary fallback picks among the polygons within reach of a point (`c.d` is the
+ * distance in metres, `c.level` the level). A 리 and the 읍면동, 시군구 and 시도 it lies in share the
+ * border the point is near, so they are all "nearest", their distances differing only by float
+ * noise (a fraction of a millimetre), and a bare `ORDER BY d, level DESC` handed the point to
+ * whichever level happened to compute shortest, often the 시도. Within 1 cm of the minimum the
+ * deepest level wins, which gives the same region an exact hit would have given.
+ */
+export const NEAREST_ORDER = `c.d > min(c.d) OVER () + 0.01, c.level DESC, c.d`;
