@@ -1,4 +1,7 @@
 import ExcelJS from 'exceljs';
+import WorkbookXform from 'exceljs/lib/xlsx/xform/book/workbook-xform.js';
+import unzipper from 'unzipper';
+import { UserInputError } from '../errors';
 import type { CellValue, ReadSettings, Row, SheetRows, TableSource } from './table-source';
 
 /**
@@ -9,6 +12,7 @@ import type { CellValue, ReadSettings, Row, SheetRows, TableSource } from './tab
 export class XlsxSource implements TableSource {
   readonly settings: ReadSettings = { format: 'XLSX' };
   private names: string[] | null = null;
+  private workbookModel: Promise<unknown> | undefined;
 
   constructor(private readonly file: string) {}
 
@@ -52,14 +56,36 @@ export class XlsxSource implements TableSource {
   }
 
   private open(): AsyncIterable<unknown> {
-    return new ExcelJS.stream.xlsx.WorkbookReader(this.file, {
-      worksheets: 'emit',
-      sharedStrings: 'cache',
-      styles: 'cache',
-      hyperlinks: 'ignore',
-      entries: 'emit',
-    }) as unknown as AsyncIterable<unknown>;
+    const file = this.file;
+    const model = (this.workbookModel ??= readWorkbookModel(file));
+    return {
+      async *[Symbol.asyncIterator]() {
+        const reader = new ExcelJS.stream.xlsx.WorkbookReader(file, {
+          worksheets: 'emit',
+          sharedStrings: 'cache',
+          styles: 'cache',
+          hyperlinks: 'ignore',
+          entries: 'emit',
+        });
+        // exceljs names a sheet from xl/workbook.xml, which it only knows once it has streamed
+        // past it; zip writers may put it after the sheets (exceljs's own does), and then the
+        // reader fails on `model.sheets` or loses the names. Giving it the model up front makes
+        // the entry order irrelevant.
+        (reader as unknown as { model: unknown }).model = await model;
+        yield* reader as unknown as AsyncIterable<unknown>;
+      },
+    };
   }
+}
+
+/** Parses xl/workbook.xml (sheet names and ids) with exceljs's own parser, read from the zip directory. */
+async function readWorkbookModel(file: string): Promise<unknown> {
+  const directory = await unzipper.Open.file(file);
+  const entry = directory.files.find((f) => f.path === 'xl/workbook.xml');
+  if (!entry) throw new UserInputError('The file is not a valid .xlsx workbook (it has no xl/workbook.xml).', 'UNSUPPORTED_FILE');
+  const xform = new WorkbookXform();
+  await xform.parseStream(entry.stream());
+  return xform.model;
 }
 
 function sheetName(sheet: unknown): string {
