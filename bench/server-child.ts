@@ -1,0 +1,34 @@
+import { loadConfig } from '../src/config';
+import { createLogger } from '../src/logger';
+import { startServer } from '../src/server';
+import { oneQueryPerPoint } from './old-way';
+import type { ChildMessage, ParentMessage } from './server-process';
+
+/**
+ * The server under test, in its own process so that its peak memory is its own (the bench's
+ * CSV generation and download do not count). Configured from the environment like `npm start`;
+ * the parent talks to it over the IPC channel.
+ */
+const config = loadConfig({ ...process.env, PORT: '0', HOST: '127.0.0.1' });
+const server = await startServer(config, createLogger(config.logLevel));
+await server.ready;
+
+const send = (msg: ChildMessage) => process.send!(msg);
+send({ type: 'ready', url: server.url });
+
+process.on('message', (msg: ParentMessage) => {
+  void (async () => {
+    try {
+      if (msg.type === 'oldWay') {
+        send({ type: 'oldWay', ...(await oneQueryPerPoint(server.db.dataSource, msg.points)) });
+      } else if (msg.type === 'memory') {
+        send({ type: 'memory', maxRssKb: process.resourceUsage().maxRSS });
+      } else if (msg.type === 'close') {
+        await server.close();
+        process.exit(0);
+      }
+    } catch (err) {
+      send({ type: 'error', message: (err as Error).stack ?? String(err) });
+    }
+  })();
+});
