@@ -151,41 +151,74 @@ class ConversionPass {
     await this.writer.endSheet();
   }
 
+  /**
+   * Reads, geocodes and writes one sheet as a bounded pipeline of three chunks: while the
+   * database geocodes chunk N, this process writes chunk N-1 and reads chunk N+1, so the
+   * database and the parser/writer work at the same time (on two cores, about the sum of their
+   * speeds becomes the max). At most one chunk is in the database at a time, which keeps row
+   * numbering and the commit order of chunks as before; memory holds at most three chunks.
+   */
   private async convertSheet(sheet: DetectedSheet): Promise<void> {
     const columns = await this.columns;
     const leading: Row[] = [];
     let pending: Row[] = [];
+    let inFlight: { rows: Row[]; results: Promise<StoredResult[]> } | null = null;
     let started = false;
-    const flush = async () => {
-      if (!started) {
-        this.writer.startSheet({
-          name: sheet.name,
-          leadingRows: leading.map((r) => this.typed(r)),
-          header: sheet.header,
-          appendedHeader: columns.header,
-          sample: pending.slice(0, SAMPLE_ROWS).map((r) => this.typed(r)),
-        });
-        started = true;
+
+    const startSheet = (firstRows: Row[]) => {
+      if (started) return;
+      this.writer.startSheet({
+        name: sheet.name,
+        leadingRows: leading.map((r) => this.typed(r)),
+        header: sheet.header,
+        appendedHeader: columns.header,
+        sample: firstRows.slice(0, SAMPLE_ROWS).map((r) => this.typed(r)),
+      });
+      started = true;
+    };
+    /** Waits for the chunk in the database, starts the next one, then writes the finished one. */
+    const handOver = async (next: Row[]) => {
+      startSheet(next);
+      const previous = inFlight;
+      const previousResults = previous ? await previous.results : null;
+      inFlight = null;
+      if (next.length > 0) {
+        const results = this.resultsFor(next, sheet);
+        // Awaited on the next hand-over (or in finally); this only keeps a failure that happens
+        // meanwhile from counting as an unhandled rejection.
+        results.catch(() => {});
+        inFlight = { rows: next, results };
       }
-      if (pending.length === 0) return;
-      const results = await this.resultsFor(pending, sheet);
-      const t = Date.now();
-      for (let i = 0; i < pending.length; i++) this.writer.writeRow(this.typed(pending[i]), columns.valuesFor(results[i]));
-      this.timings.writeMs += Date.now() - t;
-      pending = [];
+      if (previous) this.writeChunk(previous.rows, previousResults!, columns);
     };
 
-    let index = 0;
-    for await (const row of this.timedRows(sheet.name)) {
-      if (index < sheet.headerRow) leading.push(row);
-      else if (index > sheet.headerRow) {
-        pending.push(row);
-        if (pending.length >= this.deps.chunkRows) await flush();
+    try {
+      let index = 0;
+      for await (const row of this.timedRows(sheet.name)) {
+        if (index < sheet.headerRow) leading.push(row);
+        else if (index > sheet.headerRow) {
+          pending.push(row);
+          if (pending.length >= this.deps.chunkRows) {
+            const full = pending;
+            pending = [];
+            await handOver(full);
+          }
+        }
+        index++;
       }
-      index++;
+      await handOver(pending);
+      await handOver([]);
+    } finally {
+      // Never leave a chunk transaction running behind a failure.
+      await (inFlight as { results: Promise<unknown> } | null)?.results.catch(() => {});
     }
-    await flush();
     await this.writer.endSheet();
+  }
+
+  private writeChunk(rows: Row[], results: StoredResult[], columns: AppendedColumns): void {
+    const t = Date.now();
+    for (let i = 0; i < rows.length; i++) this.writer.writeRow(this.typed(rows[i]), columns.valuesFor(results[i]));
+    this.timings.writeMs += Date.now() - t;
   }
 
   /**
