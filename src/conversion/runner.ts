@@ -31,6 +31,8 @@ export interface RunnerDeps {
 
 /** Rows used to size the output columns. */
 const SAMPLE_ROWS = 200;
+/** Rows written between two turns of the event loop (see writeChunk). */
+const WRITE_SLICE_ROWS = 1_000;
 
 /**
  * Runs one claimed conversion from wherever it stopped: analyse the file (once), then stream it
@@ -189,7 +191,7 @@ class ConversionPass {
         results.catch(() => {});
         inFlight = { rows: next, results };
       }
-      if (previous) this.writeChunk(previous.rows, previousResults!, columns);
+      if (previous) await this.writeChunk(previous.rows, previousResults!, columns);
     };
 
     try {
@@ -215,10 +217,19 @@ class ConversionPass {
     await this.writer.endSheet();
   }
 
-  private writeChunk(rows: Row[], results: StoredResult[], columns: AppendedColumns): void {
-    const t = Date.now();
-    for (let i = 0; i < rows.length; i++) this.writer.writeRow(this.typed(rows[i]), columns.valuesFor(results[i]));
-    this.timings.writeMs += Date.now() - t;
+  /**
+   * Writes a geocoded chunk in slices, yielding to the event loop between them: the chunk in the
+   * database is a sequence of statements, and each one is only sent once this process gets to
+   * handle the previous one's reply. Writing 50,000 rows in one go would stall it for a second.
+   */
+  private async writeChunk(rows: Row[], results: StoredResult[], columns: AppendedColumns): Promise<void> {
+    for (let from = 0; from < rows.length; from += WRITE_SLICE_ROWS) {
+      const t = Date.now();
+      const to = Math.min(rows.length, from + WRITE_SLICE_ROWS);
+      for (let i = from; i < to; i++) this.writer.writeRow(this.typed(rows[i]), columns.valuesFor(results[i]));
+      this.timings.writeMs += Date.now() - t;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
   }
 
   /**
