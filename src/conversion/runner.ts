@@ -227,6 +227,7 @@ class ConversionPass {
       const t = Date.now();
       const to = Math.min(rows.length, from + WRITE_SLICE_ROWS);
       for (let i = from; i < to; i++) this.writer.writeRow(this.typed(rows[i]), columns.valuesFor(results[i]));
+      await this.writer.drained?.();
       this.timings.writeMs += Date.now() - t;
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
