@@ -90,7 +90,7 @@ export class ConversionRunner {
     await update({ status: 'COMPLETED', phase: 'DONE', output_path: outputPath, finished_at: SQL_NOW, timings, worker_id: workerId });
     publisher.done(job.id);
     // Results are in the output now; the upload is no longer needed.
-    await this.deps.dataSource.query(`DELETE FROM conversion_results WHERE conversion_id = $1`, [job.id]);
+    await this.deps.dataSource.query(`DELETE FROM conversion_chunks WHERE conversion_id = $1`, [job.id]);
     await store.remove(job.uploadPath);
   }
 

@@ -22,7 +22,7 @@ export interface ChunkRequest {
   rows: ChunkRow[];
 }
 
-/** One row's outcome as stored in conversion_results. */
+/** One row's outcome, as stored (in its chunk's arrays in conversion_chunks). */
 export interface StoredResult {
   rowNo: number;
   boundaryId: number | null;
@@ -40,8 +40,8 @@ export interface ChunkCounts {
 }
 
 /**
- * Geocodes one chunk of rows inside the caller's transaction and stores one result per row in
- * conversion_results, returning them in row order. Set-based, one statement per step:
+ * Geocodes one chunk of rows inside the caller's transaction and stores one result per row (as
+ * one conversion_chunks row), returning them in row order. Set-based, one statement per step:
  *
  * 1. stage the chunk's points in a temporary table with a GiST index;
  * 2. match the deepest level with a polygon-driven join: the outer loop runs over the level's
@@ -80,32 +80,59 @@ export async function geocodeChunk(tx: EntityManager, request: ChunkRequest): Pr
   const [{ n: leftovers }] = await tx.query(`SELECT count(*)::int AS n FROM chunk_leftovers`);
   if (leftovers > 0 && (shallower.length > 0 || request.maxDistanceMeters > 0)) await matchLeftovers(tx, request, shallower);
 
-  const stored: StoredResult[] = await tx.query(
-    `INSERT INTO conversion_results (conversion_id, row_no, boundary_id, result, distance_m, reason)
-     SELECT $1, p.row_no, coalesce(h.boundary_id, l.boundary_id),
-            CASE WHEN p.geom IS NULL THEN ${RESULT_CODE.INVALID}
-                 WHEN h.boundary_id IS NOT NULL THEN ${RESULT_CODE.OK}
-                 WHEN l.boundary_id IS NULL THEN ${RESULT_CODE.NO_MATCH}
-                 WHEN l.distance_m IS NULL THEN ${RESULT_CODE.OK}
-                 ELSE ${RESULT_CODE.NEAREST} END,
-            l.distance_m, p.reason
-       FROM chunk_points p
-       LEFT JOIN chunk_hits h ON h.row_no = p.row_no
-       LEFT JOIN chunk_leftovers l ON l.row_no = p.row_no
-     RETURNING row_no AS "rowNo", boundary_id AS "boundaryId", result, distance_m AS "distanceMeters", reason`,
+  const [chunk]: StoredChunk[] = await tx.query(
+    `INSERT INTO conversion_chunks (conversion_id, first_row, row_count, boundary_ids, results, distances, reasons)
+     SELECT $1, min(row_no), count(*), array_agg(boundary_id ORDER BY row_no), array_agg(result ORDER BY row_no),
+            array_agg(distance_m ORDER BY row_no), array_agg(reason ORDER BY row_no)
+       FROM (SELECT p.row_no, coalesce(h.boundary_id, l.boundary_id) AS boundary_id,
+                    CASE WHEN p.geom IS NULL THEN ${RESULT_CODE.INVALID}
+                         WHEN h.boundary_id IS NOT NULL THEN ${RESULT_CODE.OK}
+                         WHEN l.boundary_id IS NULL THEN ${RESULT_CODE.NO_MATCH}
+                         WHEN l.distance_m IS NULL THEN ${RESULT_CODE.OK}
+                         ELSE ${RESULT_CODE.NEAREST} END::smallint AS result,
+                    l.distance_m, p.reason
+               FROM chunk_points p
+               LEFT JOIN chunk_hits h ON h.row_no = p.row_no
+               LEFT JOIN chunk_leftovers l ON l.row_no = p.row_no) r
+     RETURNING ${CHUNK_COLUMNS}`,
     [request.conversionId],
   );
   await tx.query(`DROP TABLE chunk_points, chunk_hits, chunk_leftovers`);
-  return stored.sort((a, b) => a.rowNo - b.rowNo);
+  return unpack(chunk, chunk.firstRow, chunk.firstRow + chunk.rowCount);
 }
+
+/** One committed chunk as stored: the results of rows firstRow.. in row order, as parallel arrays. */
+interface StoredChunk {
+  firstRow: number;
+  rowCount: number;
+  boundaryIds: (number | null)[];
+  results: number[];
+  distances: (number | null)[];
+  reasons: (string | null)[];
+}
+
+const CHUNK_COLUMNS = `first_row AS "firstRow", row_count AS "rowCount", boundary_ids AS "boundaryIds", results,
+  distances, reasons`;
 
 /** Reads back results committed earlier (a resumed job rewrites its output from the start). */
 export async function loadResults(tx: EntityManager, conversionId: string, fromRow: number, toRow: number): Promise<StoredResult[]> {
-  return tx.query(
-    `SELECT row_no AS "rowNo", boundary_id AS "boundaryId", result, distance_m AS "distanceMeters", reason
-       FROM conversion_results WHERE conversion_id = $1 AND row_no >= $2 AND row_no < $3 ORDER BY row_no`,
+  // Chunks are cut by CHUNK_ROWS, which may differ between attempts: take every overlapping one.
+  const chunks: StoredChunk[] = await tx.query(
+    `SELECT ${CHUNK_COLUMNS} FROM conversion_chunks
+      WHERE conversion_id = $1 AND first_row < $3 AND first_row + row_count > $2 ORDER BY first_row`,
     [conversionId, fromRow, toRow],
   );
+  return chunks.flatMap((c) => unpack(c, fromRow, toRow));
+}
+
+function unpack(c: StoredChunk, fromRow: number, toRow: number): StoredResult[] {
+  const out: StoredResult[] = [];
+  const end = Math.min(toRow, c.firstRow + c.rowCount);
+  for (let rowNo = Math.max(fromRow, c.firstRow); rowNo < end; rowNo++) {
+    const i = rowNo - c.firstRow;
+    out.push({ rowNo, boundaryId: c.boundaryIds[i], result: Number(c.results[i]), distanceMeters: c.distances[i], reason: c.reasons[i] });
+  }
+  return out;
 }
 
 export function countResults(results: StoredResult[]): ChunkCounts {
