@@ -11,6 +11,10 @@ export interface RunFigures {
   timings: PhaseTimings;
   counts: { matched: number; nearest: number; unmatched: number; invalid: number };
   peakRssBytes: number;
+  /** Sampled every 100 ms in the server: V8 heap in use and reserved, memory outside the heap. */
+  peakHeapUsedBytes: number;
+  peakHeapTotalBytes: number;
+  peakExternalBytes: number;
   /** False when the peak could not be reset between runs (then it covers the process's life). */
   peakIsPerRun: boolean;
 }
@@ -65,6 +69,9 @@ export function summarize(r: BenchReport) {
       endToEnd: perSecond(r.rows, endToEndMs),
     },
     peakRssMB: Math.max(...r.runs.map((x) => mb(x.peakRssBytes))),
+    peakHeapUsedMB: Math.max(...r.runs.map((x) => mb(x.peakHeapUsedBytes))),
+    peakHeapTotalMB: Math.max(...r.runs.map((x) => mb(x.peakHeapTotalBytes))),
+    peakExternalMB: Math.max(...r.runs.map((x) => mb(x.peakExternalBytes))),
     oldWayPointsPerSec,
     geocodeVsOldWay: oldWayPointsPerSec ? geocodePointsPerSec / oldWayPointsPerSec : null,
   };
@@ -96,6 +103,7 @@ export function printReport(r: BenchReport, json: boolean): void {
     '',
     `peak server memory: ${s.peakRssMB.toFixed(0)} MB RSS (idle after start ${r.idleRssBytes ? mb(r.idleRssBytes).toFixed(0) : '?'} MB)` +
       `${r.runs.every((x) => x.peakIsPerRun) ? '' : ' — includes start-up, the peak could not be reset'}`,
+    `  of which V8 heap: ${s.peakHeapUsedMB.toFixed(0)} MB used, ${s.peakHeapTotalMB.toFixed(0)} MB reserved; outside the heap: ${s.peakExternalMB.toFixed(0)} MB`,
   ];
   if (r.oldWay && s.oldWayPointsPerSec && s.geocodeVsOldWay) {
     lines.push(

@@ -69,6 +69,7 @@ const server = await ServerProcess.start({
 });
 const startupMs = performance.now() - startedAt;
 const idleRssBytes = server.currentRssBytes();
+await server.peakMemory(); // starts the heap sampling window
 
 try {
   const runs: RunFigures[] = [];
@@ -99,7 +100,7 @@ try {
         unmatched: conversion.unmatchedRows,
         invalid: conversion.invalidRows,
       },
-      peakRssBytes: await server.peakRssBytes(),
+      ...(await peakFigures()),
       peakIsPerRun: peakResettable,
     });
     for (const ext of ['xlsx', 'csv']) fs.rmSync(path.join(dataDir, 'outputs', `${id}.${ext}`), { force: true });
@@ -128,6 +129,11 @@ try {
 } finally {
   await server.stop();
   if (databaseUrl) fs.rmSync(dataDir, { recursive: true, force: true });
+}
+
+async function peakFigures() {
+  const m = await server.peakMemory();
+  return { peakRssBytes: m.rss, peakHeapUsedBytes: m.heapUsed, peakHeapTotalBytes: m.heapTotal, peakExternalBytes: m.external };
 }
 
 /** Every row gets exactly one result: the counters must add up to the file. */

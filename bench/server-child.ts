@@ -14,6 +14,15 @@ const server = await startServer(config, createLogger(config.logLevel));
 await server.ready;
 
 const send = (msg: ChildMessage) => process.send!(msg);
+
+// Where the memory is: peaks of V8's heap and of memory outside it (buffers), sampled.
+const peaks = { heapUsed: 0, heapTotal: 0, external: 0 };
+setInterval(() => {
+  const m = process.memoryUsage();
+  peaks.heapUsed = Math.max(peaks.heapUsed, m.heapUsed);
+  peaks.heapTotal = Math.max(peaks.heapTotal, m.heapTotal);
+  peaks.external = Math.max(peaks.external, m.external);
+}, 100).unref();
 send({ type: 'ready', url: server.url });
 
 process.on('message', (msg: ParentMessage) => {
@@ -22,7 +31,8 @@ process.on('message', (msg: ParentMessage) => {
       if (msg.type === 'oldWay') {
         send({ type: 'oldWay', ...(await oneQueryPerPoint(server.db.dataSource, msg.points)) });
       } else if (msg.type === 'memory') {
-        send({ type: 'memory', maxRssKb: process.resourceUsage().maxRSS });
+        send({ type: 'memory', maxRssKb: process.resourceUsage().maxRSS, ...peaks });
+        peaks.heapUsed = peaks.heapTotal = peaks.external = 0;
       } else if (msg.type === 'close') {
         await server.close();
         process.exit(0);

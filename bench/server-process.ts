@@ -8,7 +8,7 @@ export type ParentMessage = { type: 'oldWay'; points: [number, number][] } | { t
 export type ChildMessage =
   | { type: 'ready'; url: string }
   | ({ type: 'oldWay' } & OldWayResult)
-  | { type: 'memory'; maxRssKb: number }
+  | { type: 'memory'; maxRssKb: number; heapUsed: number; heapTotal: number; external: number }
   | { type: 'error'; message: string };
 
 const CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), 'server-child.ts');
@@ -39,12 +39,15 @@ export class ServerProcess {
     return this.child.pid!;
   }
 
-  /** Peak resident memory of the server process so far (since the last resetPeak), in bytes. */
-  async peakRssBytes(): Promise<number> {
+  /**
+   * Peak resident memory of the server process since the last resetPeak (VmHWM; where /proc is
+   * missing, the process's own maxRSS over its life), and the sampled peaks of its V8 heap and
+   * external memory since the previous call, in bytes.
+   */
+  async peakMemory(): Promise<{ rss: number; heapUsed: number; heapTotal: number; external: number }> {
+    const { maxRssKb, heapUsed, heapTotal, external } = await this.ask({ type: 'memory' }, 'memory');
     const hwm = readStatusKb(this.pid, 'VmHWM');
-    if (hwm !== null) return hwm * 1024;
-    const reply = await this.ask({ type: 'memory' }, 'memory');
-    return reply.maxRssKb * 1024;
+    return { rss: (hwm ?? maxRssKb) * 1024, heapUsed, heapTotal, external };
   }
 
   currentRssBytes(): number | null {
