@@ -27,7 +27,7 @@ describe('conversion end to end', () => {
   test('healthz answers 200 once migrated with a boundary set', async () => {
     const res = await fetch(`${server.url}/healthz`);
     assert.equal(res.status, 200);
-    assert.equal((await res.json()).status, 'ok');
+    assert.equal(((await res.json()) as { status: string }).status, 'ok');
   });
 
   test('EPSG:5179 centroids: progress, download, rows in order, codes agree with an independent point-in-polygon', async () => {
@@ -169,7 +169,7 @@ describe('conversion end to end', () => {
     form.append('operations', '{}');
     const noPreflight = await fetch(server.graphqlUrl, { method: 'POST', body: form });
     assert.equal(noPreflight.status, 400);
-    assert.match((await noPreflight.json()).errors[0].message, /apollo-require-preflight/);
+    assert.match(((await noPreflight.json()) as { errors: { message: string }[] }).errors[0].message, /apollo-require-preflight/);
 
     // A file without coordinates is accepted, then FAILED with a message naming the problem.
     const { body } = await uploadConversion(server.graphqlUrl, { name: 'names.csv', content: 'name,city\n김철수,서울\n' });

@@ -149,7 +149,11 @@ class ConversionPass {
 
   private async copySheet(sheet: DetectedSheet): Promise<void> {
     this.writer.startSheet({ name: sheet.name, leadingRows: [], header: null, appendedHeader: [], sample: [] });
-    for await (const row of this.timedRows(sheet.name)) this.writer.writeRow(this.typed(row), null);
+    let n = 0;
+    for await (const row of this.timedRows(sheet.name)) {
+      this.writer.writeRow(this.typed(row), null);
+      if (++n % WRITE_SLICE_ROWS === 0) await this.writer.drained?.();
+    }
     await this.writer.endSheet();
   }
 
