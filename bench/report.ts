@@ -69,6 +69,8 @@ export function summarize(r: BenchReport) {
       endToEnd: perSecond(r.rows, endToEndMs),
     },
     peakRssMB: Math.max(...r.runs.map((x) => mb(x.peakRssBytes))),
+    /** The first run's peak is the one to compare across file sizes: V8 keeps the heap it grew in one run for the next. */
+    firstRunPeakRssMB: mb(r.runs[0].peakRssBytes),
     peakHeapUsedMB: Math.max(...r.runs.map((x) => mb(x.peakHeapUsedBytes))),
     peakHeapTotalMB: Math.max(...r.runs.map((x) => mb(x.peakHeapTotalBytes))),
     peakExternalMB: Math.max(...r.runs.map((x) => mb(x.peakExternalBytes))),
@@ -101,7 +103,7 @@ export function printReport(r: BenchReport, json: boolean): void {
     `  upload→ready     ${sec(s.readyMs).padStart(9)}  ${n(s.rowsPerSec.uploadToReady).padStart(10)}   (upload alone ${sec(s.uploadMs)})`,
     `  end to end       ${sec(s.endToEndMs).padStart(9)}  ${n(s.rowsPerSec.endToEnd).padStart(10)}   (upload → COMPLETED → downloaded)`,
     '',
-    `peak server memory: ${s.peakRssMB.toFixed(0)} MB RSS (idle after start ${r.idleRssBytes ? mb(r.idleRssBytes).toFixed(0) : '?'} MB)` +
+    `peak server memory: ${s.peakRssMB.toFixed(0)} MB RSS${r.runs.length > 1 ? ` (first run ${s.firstRunPeakRssMB.toFixed(0)} MB)` : ''}, idle after start ${r.idleRssBytes ? mb(r.idleRssBytes).toFixed(0) : '?'} MB` +
       `${r.runs.every((x) => x.peakIsPerRun) ? '' : ' — includes start-up, the peak could not be reset'}`,
     `  of which V8 heap: ${s.peakHeapUsedMB.toFixed(0)} MB used, ${s.peakHeapTotalMB.toFixed(0)} MB reserved; outside the heap: ${s.peakExternalMB.toFixed(0)} MB`,
   ];
