@@ -245,14 +245,15 @@ class ConversionPass {
     this.checkSignal();
     const first = this.nextRowNo;
     const end = first + rows.length;
-    const results: StoredResult[] = [];
+    // concat, not push(...): spreading a chunk of 100,000+ results overflows the call stack.
+    let results: StoredResult[] = [];
     if (first < this.committed) {
-      results.push(...(await loadResults(this.deps.dataSource.manager, this.job.id, first, Math.min(end, this.committed))));
+      results = results.concat(await loadResults(this.deps.dataSource.manager, this.job.id, first, Math.min(end, this.committed)));
     }
     if (end > this.committed) {
       const from = Math.max(first, this.committed);
       const t = Date.now();
-      results.push(...(await this.geocodeAndCommit(rows.slice(from - first), from, sheet)));
+      results = results.concat(await this.geocodeAndCommit(rows.slice(from - first), from, sheet));
       this.timings.geocodeMs += Date.now() - t;
       this.committed = end;
       this.deps.publisher.publish(this.job.id);
