@@ -60,7 +60,7 @@ describe('worker queue: claim, lease, resume, cancel', () => {
     const [dead] = await sql(`SELECT status, processed_rows, attempts FROM conversions WHERE id = $1`, [id]);
     assert.equal(dead.status, 'RUNNING');
     assert.ok(dead.processed_rows >= 400 && dead.processed_rows < 1229, `died after ${dead.processed_rows} rows`);
-    const [{ n: before }] = await sql(`SELECT count(*)::int AS n FROM conversion_results WHERE conversion_id = $1`, [id]);
+    const [{ n: before }] = await sql(`SELECT coalesce(sum(row_count), 0)::int AS n FROM conversion_chunks WHERE conversion_id = $1`, [id]);
     assert.equal(before, dead.processed_rows, 'results and counters committed together');
 
     // While the lease holds, no one else may take the job.
@@ -117,11 +117,11 @@ describe('worker queue: claim, lease, resume, cancel', () => {
     assert.equal(cancelled.data!.cancelConversion.status, 'CANCELLED');
     // The worker notices at its next chunk, drops the partial output and the stored results.
     for (let i = 0; i < 200; i++) {
-      const [{ n }] = await sql(`SELECT count(*)::int AS n FROM conversion_results WHERE conversion_id = $1`, [id]);
+      const [{ n }] = await sql(`SELECT coalesce(sum(row_count), 0)::int AS n FROM conversion_chunks WHERE conversion_id = $1`, [id]);
       if (n === 0) break;
       await new Promise((r) => setTimeout(r, 25));
     }
-    const [{ n }] = await sql(`SELECT count(*)::int AS n FROM conversion_results WHERE conversion_id = $1`, [id]);
+    const [{ n }] = await sql(`SELECT coalesce(sum(row_count), 0)::int AS n FROM conversion_chunks WHERE conversion_id = $1`, [id]);
     assert.equal(n, 0);
     const [row] = await sql(`SELECT status, output_path FROM conversions WHERE id = $1`, [id]);
     assert.deepEqual(row, { status: 'CANCELLED', output_path: null });

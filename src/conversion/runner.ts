@@ -31,6 +31,8 @@ export interface RunnerDeps {
 
 /** Rows used to size the output columns. */
 const SAMPLE_ROWS = 200;
+/** Rows written between two turns of the event loop (see writeChunk). */
+const WRITE_SLICE_ROWS = 1_000;
 
 /**
  * Runs one claimed conversion from wherever it stopped: analyse the file (once), then stream it
@@ -88,7 +90,7 @@ export class ConversionRunner {
     await update({ status: 'COMPLETED', phase: 'DONE', output_path: outputPath, finished_at: SQL_NOW, timings, worker_id: workerId });
     publisher.done(job.id);
     // Results are in the output now; the upload is no longer needed.
-    await this.deps.dataSource.query(`DELETE FROM conversion_results WHERE conversion_id = $1`, [job.id]);
+    await this.deps.dataSource.query(`DELETE FROM conversion_chunks WHERE conversion_id = $1`, [job.id]);
     await store.remove(job.uploadPath);
   }
 
@@ -147,49 +149,97 @@ class ConversionPass {
 
   private async copySheet(sheet: DetectedSheet): Promise<void> {
     this.writer.startSheet({ name: sheet.name, leadingRows: [], header: null, appendedHeader: [], sample: [] });
-    for await (const row of this.timedRows(sheet.name)) this.writer.writeRow(this.typed(row), null);
+    let n = 0;
+    for await (const row of this.timedRows(sheet.name)) {
+      this.writer.writeRow(this.typed(row), null);
+      if (++n % WRITE_SLICE_ROWS === 0) await this.writer.drained?.();
+    }
     await this.writer.endSheet();
   }
 
+  /**
+   * Reads, geocodes and writes one sheet as a bounded pipeline of three chunks: while the
+   * database geocodes chunk N, this process writes chunk N-1 and reads chunk N+1, so the
+   * database and the parser/writer work at the same time (on two cores, about the sum of their
+   * speeds becomes the max). At most one chunk is in the database at a time, which keeps row
+   * numbering and the commit order of chunks as before; memory holds at most three chunks.
+   */
   private async convertSheet(sheet: DetectedSheet): Promise<void> {
     const columns = await this.columns;
     const leading: Row[] = [];
     let pending: Row[] = [];
+    let inFlight: { rows: Row[]; results: Promise<StoredResult[]> } | null = null;
     let started = false;
-    const flush = async () => {
-      const results = pending.length === 0 ? [] : await this.resultsFor(pending, sheet);
-      if (!started) {
-        // Started after the first chunk's lookup, so the appended columns (주소 …) are sized by their values too.
-        this.writer.startSheet({
-          name: sheet.name,
-          leadingRows: leading.map((r) => this.typed(r)),
-          header: sheet.header,
-          appendedHeader: columns.header,
-          sample: pending.slice(0, SAMPLE_ROWS).map((r) => this.typed(trimCoordinates(r, sheet))),
-          appendedSample: results.slice(0, SAMPLE_ROWS).map((r) => columns.valuesFor(r)),
-        });
-        started = true;
+    // Started with the first geocoded chunk in hand, so the appended columns (주소 …) are sized
+    // by their values too; a sheet without data rows is started at the end with its header only.
+    const startSheet = (firstRows: Row[], firstResults: StoredResult[]) => {
+      if (started) return;
+      this.writer.startSheet({
+        name: sheet.name,
+        leadingRows: leading.map((r) => this.typed(r)),
+        header: sheet.header,
+        appendedHeader: columns.header,
+        sample: firstRows.slice(0, SAMPLE_ROWS).map((r) => this.typed(trimCoordinates(r, sheet))),
+        appendedSample: firstResults.slice(0, SAMPLE_ROWS).map((r) => columns.valuesFor(r)),
+      });
+      started = true;
+    };
+    /** Waits for the chunk in the database, starts the next one, then writes the finished one. */
+    const handOver = async (next: Row[]) => {
+      const previous = inFlight;
+      const previousResults = previous ? await previous.results : null;
+      inFlight = null;
+      if (next.length > 0) {
+        const results = this.resultsFor(next, sheet);
+        // Awaited on the next hand-over (or in finally); this only keeps a failure that happens
+        // meanwhile from counting as an unhandled rejection.
+        results.catch(() => {});
+        inFlight = { rows: next, results };
       }
-      if (pending.length === 0) return;
-      const t = Date.now();
-      for (let i = 0; i < pending.length; i++) {
-        this.writer.writeRow(this.typed(trimCoordinates(pending[i], sheet)), columns.valuesFor(results[i]));
+      if (previous) {
+        startSheet(previous.rows, previousResults!);
+        await this.writeChunk(previous.rows, previousResults!, columns, sheet);
       }
-      this.timings.writeMs += Date.now() - t;
-      pending = [];
     };
 
-    let index = 0;
-    for await (const row of this.timedRows(sheet.name)) {
-      if (index < sheet.headerRow) leading.push(row);
-      else if (index > sheet.headerRow) {
-        pending.push(row);
-        if (pending.length >= this.deps.chunkRows) await flush();
+    try {
+      let index = 0;
+      for await (const row of this.timedRows(sheet.name)) {
+        if (index < sheet.headerRow) leading.push(row);
+        else if (index > sheet.headerRow) {
+          pending.push(row);
+          if (pending.length >= this.deps.chunkRows) {
+            const full = pending;
+            pending = [];
+            await handOver(full);
+          }
+        }
+        index++;
       }
-      index++;
+      await handOver(pending);
+      await handOver([]);
+      startSheet([], []);
+    } finally {
+      // Never leave a chunk transaction running behind a failure.
+      await (inFlight as { results: Promise<unknown> } | null)?.results.catch(() => {});
     }
-    await flush();
     await this.writer.endSheet();
+  }
+
+  /**
+   * Writes a geocoded chunk in slices, yielding to the event loop between them: the chunk in the
+   * database is a sequence of statements, and each one is only sent once this process gets to
+   * handle the previous one's reply. Writing 50,000 rows in one go would stall it for a second.
+   */
+  private async writeChunk(rows: Row[], results: StoredResult[], columns: AppendedColumns, sheet: DetectedSheet): Promise<void> {
+    for (let from = 0; from < rows.length; from += WRITE_SLICE_ROWS) {
+      const t = Date.now();
+      const to = Math.min(rows.length, from + WRITE_SLICE_ROWS);
+      for (let i = from; i < to; i++) this.writer.writeRow(this.typed(trimCoordinates(rows[i], sheet)), columns.valuesFor(results[i]));
+      await this.writer.drained?.();
+      this.timings.writeMs += Date.now() - t;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
   }
 
   /**
@@ -200,14 +250,15 @@ class ConversionPass {
     this.checkSignal();
     const first = this.nextRowNo;
     const end = first + rows.length;
-    const results: StoredResult[] = [];
+    // concat, not push(...): spreading a chunk of 100,000+ results overflows the call stack.
+    let results: StoredResult[] = [];
     if (first < this.committed) {
-      results.push(...(await loadResults(this.deps.dataSource.manager, this.job.id, first, Math.min(end, this.committed))));
+      results = results.concat(await loadResults(this.deps.dataSource.manager, this.job.id, first, Math.min(end, this.committed)));
     }
     if (end > this.committed) {
       const from = Math.max(first, this.committed);
       const t = Date.now();
-      results.push(...(await this.geocodeAndCommit(rows.slice(from - first), from, sheet)));
+      results = results.concat(await this.geocodeAndCommit(rows.slice(from - first), from, sheet));
       this.timings.geocodeMs += Date.now() - t;
       this.committed = end;
       this.deps.publisher.publish(this.job.id);

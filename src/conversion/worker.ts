@@ -131,7 +131,7 @@ export class Worker {
   }
 
   private async discard(job: Conversion): Promise<void> {
-    await this.dataSource.query(`DELETE FROM conversion_results WHERE conversion_id = $1`, [job.id]).catch(() => {});
+    await this.dataSource.query(`DELETE FROM conversion_chunks WHERE conversion_id = $1`, [job.id]).catch(() => {});
     await this.store.remove(job.uploadPath).catch(() => {});
   }
 

@@ -1,4 +1,4 @@
-/** How a row was resolved; stored as a small integer in conversion_results.result. */
+/** How a row was resolved; stored as a small integer in conversion_chunks.results. */
 export const MATCH_RESULTS = ['OK', 'NEAREST', 'NO_MATCH', 'INVALID'] as const;
 export type MatchResult = (typeof MATCH_RESULTS)[number];
 

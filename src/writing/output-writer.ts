@@ -9,6 +9,8 @@ export interface OutputWriter {
   startSheet(sheet: SheetStart): void;
   /** `appended` is null for rows of a sheet without coordinates (copied through). */
   writeRow(values: Row, appended: CellValue[] | null): void;
+  /** Resolves once the rows written so far have been taken by the file stream (backpressure). */
+  drained?(): Promise<void>;
   endSheet(): Promise<void>;
   finish(): Promise<void>;
   abort(): Promise<void>;

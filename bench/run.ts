@@ -1,0 +1,145 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command, InvalidArgumentError } from 'commander';
+import { download, getConversion, untilFinished, upload, type FinishedConversion } from './api-client';
+import { generateCsv, pointGenerator, seededRandom } from './generate-csv';
+import { ServerProcess } from './server-process';
+import { printReport, type BenchReport, type RunFigures } from './report';
+
+/**
+ * `npm run bench [-- --rows N --json]`: the full path through the API (multipart upload →
+ * COMPLETED → download) with a generated CSV, against the server in a child process, then the
+ * old way (one query per point) on the same database in the same run.
+ */
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+const positiveInt = (v: string) => {
+  const n = Number(v.replace(/_/g, ''));
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('expected a positive integer');
+  return n;
+};
+
+const program = new Command('bench')
+  .description('Times a conversion through the API and the old one-query-per-point way on the same database.')
+  .option('--rows <n>', 'data rows in the generated CSV', positiveInt, 200_000)
+  .option('--repeat <n>', 'conversions of the same file on the same server; medians are reported', positiveInt, 1)
+  .option('--old-way-points <n>', 'points for the one-query-per-point loop (0 skips it)', (v) => (v === '0' ? 0 : positiveInt(v)), 10_000)
+  .option('--format <format>', 'output format: XLSX or CSV', 'XLSX')
+  .option('--chunk-rows <n>', 'CHUNK_ROWS for the server (default: its own default)', positiveInt)
+  .option('--database-url <url>', 'PostgreSQL with PostGIS (default: $DATABASE_URL, else the embedded database)')
+  .option('--json', 'print one JSON object instead of the table')
+  .parse();
+
+const opts = program.opts<{
+  rows: number;
+  repeat: number;
+  oldWayPoints: number;
+  format: string;
+  chunkRows?: number;
+  databaseUrl?: string;
+  json?: boolean;
+}>();
+const databaseUrl = opts.databaseUrl ?? process.env.DATABASE_URL ?? undefined;
+const log = (line: string) => {
+  if (!opts.json) console.error(line);
+};
+
+const workDir = path.join(os.tmpdir(), 'c2r-bench');
+fs.mkdirSync(workDir, { recursive: true });
+const csv = path.join(workDir, `bench-${opts.rows}.csv`);
+if (!fs.existsSync(`${csv}.done`)) {
+  log(`Generating ${opts.rows.toLocaleString('en')} rows…`);
+  await generateCsv(csv, opts.rows);
+  fs.writeFileSync(`${csv}.done`, '');
+}
+const fileBytes = fs.statSync(csv).size;
+
+// The embedded database keeps its folder between runs (its first start loads the boundaries,
+// which takes a while); with PostgreSQL only uploads and outputs live in DATA_DIR.
+const dataDir = databaseUrl ? fs.mkdtempSync(path.join(workDir, 'data-')) : path.join(ROOT, '.tmp/bench-embedded');
+log(`Starting the server (${databaseUrl ? 'PostgreSQL' : 'embedded PGlite'})…`);
+const startedAt = performance.now();
+const server = await ServerProcess.start({
+  DATA_DIR: dataDir,
+  DATABASE_URL: databaseUrl ?? '',
+  LOG_LEVEL: 'error',
+  ...(opts.chunkRows ? { CHUNK_ROWS: String(opts.chunkRows) } : {}),
+});
+const startupMs = performance.now() - startedAt;
+const idleRssBytes = server.currentRssBytes();
+await server.peakMemory(); // starts the heap sampling window
+
+try {
+  const runs: RunFigures[] = [];
+  for (let i = 0; i < opts.repeat; i++) {
+    const peakResettable = server.resetPeak();
+    log(`Conversion ${i + 1}/${opts.repeat}…`);
+    const t0 = performance.now();
+    const id = await upload(server.url, csv, { outputFormat: opts.format });
+    const uploadedMs = performance.now() - t0;
+    const final = await untilFinished(server.url, id);
+    const readyMs = performance.now() - t0;
+    const conversion: FinishedConversion = await getConversion(server.url, id);
+    if (final.status !== 'COMPLETED' || !conversion.downloadUrl || !conversion.timings) {
+      throw new Error(`Conversion ${id} ended ${conversion.status}: ${conversion.error}`);
+    }
+    const outputBytes = await download(conversion.downloadUrl);
+    const endToEndMs = performance.now() - t0;
+    checkCounts(conversion, opts.rows);
+    runs.push({
+      uploadMs: uploadedMs,
+      readyMs,
+      endToEndMs,
+      outputBytes,
+      timings: conversion.timings,
+      counts: {
+        matched: conversion.matchedRows,
+        nearest: conversion.nearestRows,
+        unmatched: conversion.unmatchedRows,
+        invalid: conversion.invalidRows,
+      },
+      ...(await peakFigures()),
+      peakIsPerRun: peakResettable,
+    });
+    for (const ext of ['xlsx', 'csv']) fs.rmSync(path.join(dataDir, 'outputs', `${id}.${ext}`), { force: true });
+  }
+
+  let oldWay = null;
+  if (opts.oldWayPoints > 0) {
+    log(`One query per point, ${opts.oldWayPoints.toLocaleString('en')} points…`);
+    const next = pointGenerator(seededRandom(7));
+    oldWay = await server.oldWay(Array.from({ length: opts.oldWayPoints }, next));
+  }
+
+  const report: BenchReport = {
+    database: databaseUrl ? 'postgresql' : 'embedded',
+    rows: opts.rows,
+    fileBytes,
+    format: opts.format,
+    chunkRows: opts.chunkRows ?? null,
+    machine: { nproc: os.availableParallelism(), memTotalBytes: os.totalmem(), loadAverage: os.loadavg() },
+    startupMs,
+    idleRssBytes,
+    runs,
+    oldWay,
+  };
+  printReport(report, Boolean(opts.json));
+} finally {
+  await server.stop();
+  if (databaseUrl) fs.rmSync(dataDir, { recursive: true, force: true });
+}
+
+async function peakFigures() {
+  const m = await server.peakMemory();
+  return { peakRssBytes: m.rss, peakHeapUsedBytes: m.heapUsed, peakHeapTotalBytes: m.heapTotal, peakExternalBytes: m.external };
+}
+
+/** Every row gets exactly one result: the counters must add up to the file. */
+function checkCounts(c: FinishedConversion, rows: number): void {
+  const sum = c.matchedRows + c.unmatchedRows + c.invalidRows;
+  if (c.processedRows !== rows || c.totalRows !== rows || sum !== rows) {
+    throw new Error(`Row accounting is off: total ${c.totalRows}, processed ${c.processedRows}, matched+unmatched+invalid ${sum}, file ${rows}`);
+  }
+}
