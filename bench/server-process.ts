@@ -11,7 +11,17 @@ export type ChildMessage =
   | { type: 'memory'; maxRssKb: number; heapUsed: number; heapTotal: number; external: number }
   | { type: 'error'; message: string };
 
-const CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), 'server-child.ts');
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const CHILD = path.join(HERE, 'server-child.ts');
+
+/**
+ * The Node flags `npm start` gives the server (its heap cap), read from package.json so the
+ * bench measures the server as it ships.
+ */
+function startScriptNodeFlags(): string[] {
+  const pkg = JSON.parse(fs.readFileSync(path.join(HERE, '..', 'package.json'), 'utf8')) as { scripts: { start: string } };
+  return pkg.scripts.start.split(/\s+/).filter((a) => /^--max-old-space-size=\d+$/.test(a));
+}
 
 /** The server under test as a child process, and what the bench asks of it. */
 export class ServerProcess {
@@ -22,7 +32,7 @@ export class ServerProcess {
 
   static async start(env: Record<string, string | undefined>): Promise<ServerProcess> {
     const child = fork(CHILD, [], {
-      execArgv: ['--import', 'tsx'],
+      execArgv: [...startScriptNodeFlags(), '--import', 'tsx'],
       env: { ...process.env, ...env },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
