@@ -21,6 +21,8 @@ const MIN_WIDTH = 6;
 const MAX_WIDTH = 60;
 /** Sheet XML is handed to the zip stream in blocks of about this many characters. */
 const BLOCK_CHARS = 256 * 1024;
+/** Excel opens no sheet with more rows than this. */
+export const EXCEL_MAX_ROWS = 1_048_576;
 
 /**
  * Streams the output workbook: each sheet's XML goes straight into a zip entry as rows arrive,
@@ -37,12 +39,14 @@ export class XlsxOutputWriter implements OutputWriter {
   private readonly file: fs.WriteStream;
   private readonly done: Promise<void>;
   private readonly sheets: SheetEntry[] = [];
-  private sheet: { stream: PassThrough; nextRow: number; appendedFrom: number; filterRange: string | null } | null = null;
+  private sheet: { stream: PassThrough; nextRow: number; appendedFrom: number; filterRange: string | null; start: SheetStart; part: number } | null = null;
   private block = '';
 
   constructor(
     private readonly tempPath: string,
     private readonly finalPath: string,
+    /** Rows per sheet before the rest continues on a new sheet (Excel's limit; lower in tests). */
+    private readonly maxRowsPerSheet = EXCEL_MAX_ROWS,
   ) {
     this.file = fs.createWriteStream(tempPath);
     this.zip.pipe(this.file);
@@ -56,6 +60,10 @@ export class XlsxOutputWriter implements OutputWriter {
   }
 
   startSheet(start: SheetStart): void {
+    this.openSheet(start, start.name, 1);
+  }
+
+  private openSheet(start: SheetStart, name: string, part: number): void {
     const headerRowNumber = start.leadingRows.length + 1;
     const baseColumns = Math.max(start.header?.length ?? 0, ...start.sample.map((r) => r.length));
     const header = start.header ? [...padTo(start.header, baseColumns, ''), ...start.appendedHeader] : null;
@@ -63,8 +71,8 @@ export class XlsxOutputWriter implements OutputWriter {
 
     const stream = new PassThrough();
     this.zip.append(stream, { name: `xl/worksheets/sheet${this.sheets.length + 1}.xml` });
-    this.sheets.push({ name: start.name, filterRange });
-    this.sheet = { stream, nextRow: 1, appendedFrom: baseColumns, filterRange };
+    this.sheets.push({ name, filterRange });
+    this.sheet = { stream, nextRow: 1, appendedFrom: baseColumns, filterRange, start, part };
     // The appended columns (주소 …) are sized from the first chunk's lookups when the caller has them.
     const sample = start.appendedSample?.length
       ? start.sample.map((r, i) => padTo(r, baseColumns, null).concat(start.appendedSample?.[i] ?? []))
@@ -75,7 +83,22 @@ export class XlsxOutputWriter implements OutputWriter {
   }
 
   writeRow(values: Row, appended: CellValue[] | null): void {
+    if (this.sheet && this.sheet.nextRow > this.maxRowsPerSheet) this.continueOnNewSheet();
     this.add(values, appended);
+  }
+
+  /**
+   * A sheet is full (Excel opens at most 1,048,576 rows): the rows go on in a new sheet named
+   * `이름 (2)`, `이름 (3)` … with the same header, so no row is lost and the file still opens.
+   */
+  private continueOnNewSheet(): void {
+    const { start, part } = this.sheet!;
+    this.closeSheet();
+    const taken = new Set(this.sheets.map((s) => s.name));
+    let next = part + 1;
+    let name = continuationName(start.name, next);
+    while (taken.has(name)) name = continuationName(start.name, ++next);
+    this.openSheet({ ...start, leadingRows: [] }, name, next);
   }
 
   async drained(): Promise<void> {
@@ -84,6 +107,10 @@ export class XlsxOutputWriter implements OutputWriter {
   }
 
   async endSheet(): Promise<void> {
+    this.closeSheet();
+  }
+
+  private closeSheet(): void {
     const sheet = this.sheet;
     if (!sheet) return;
     this.block += worksheetEndXml(sheet.filterRange);
@@ -124,6 +151,12 @@ export class XlsxOutputWriter implements OutputWriter {
     this.sheet!.stream.write(this.block);
     this.block = '';
   }
+}
+
+/** `데이터 (2)`: at most 31 characters, as sheet names must be. */
+function continuationName(base: string, part: number): string {
+  const suffix = ` (${part})`;
+  return base.slice(0, 31 - suffix.length) + suffix;
 }
 
 /** Appended columns must line up even when a data row is shorter than its header. */
