@@ -105,7 +105,7 @@ export class SheetColumns {
   swapped!: boolean;
 }
 
-@ObjectType()
+@ObjectType('PhaseTimings', { description: 'Milliseconds spent per phase; read, geocode and write overlap in time.' })
 export class PhaseTimingsType {
   @Field(() => Int)
   analyzeMs!: number;
