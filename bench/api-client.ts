@@ -2,16 +2,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
+import type { PhaseTimings } from '../src/entities/Conversion';
 
 /** The GraphQL API as any client uses it: multipart upload, graphql-ws progress, HTTP download. */
 
-export interface PhaseTimings {
-  analyzeMs: number;
-  readMs: number;
-  geocodeMs: number;
-  writeMs: number;
-  totalMs: number;
-}
 
 export interface FinishedConversion {
   id: string;

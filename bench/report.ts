@@ -1,5 +1,5 @@
 import type { OldWayResult } from './old-way';
-import type { PhaseTimings } from './api-client';
+import type { PhaseTimings } from '../src/entities/Conversion';
 
 export interface RunFigures {
   uploadMs: number;
