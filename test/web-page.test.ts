@@ -29,6 +29,13 @@ describe('web page', { skip: haveBrowser ? false : `no Chromium at ${CHROMIUM} (
 
       await page.setInputFiles('#file', path.join(FIXTURES, 'inner-centroids-5179.tsv'));
       await page.fill('#srid', '5179');
+      // Preview first: the detected columns and the first rows with their addresses.
+      await page.click('#preview');
+      await page.waitForSelector('#previewResult table');
+      const preview = (await page.textContent('#previewResult')) ?? '';
+      assert.match(preview, /EPSG:5179/);
+      assert.match(preview, /X x \(H\) · Y y \(I\)/);
+      assert.match(preview, /서울특별시 종로구 사직동/);
       await page.click('#submit');
       await page.waitForSelector('#jobDownload a', { timeout: 60_000 });
       assert.equal(await page.textContent('#jobStatus'), 'COMPLETED');
