@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import os from 'node:os';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -82,6 +85,34 @@ describe('worker queue: claim, lease, resume, cancel', () => {
     assert.deepEqual(sheet.rows.slice(1).map((r) => String(r[0])), input, 'every row once, in input order');
     const result = sheet.rows[0].indexOf('결과');
     assert.ok(sheet.rows.slice(1).every((r) => ['OK', 'NEAREST', 'NO_MATCH'].includes(String(r[result]))));
+    await server.worker.stop();
+  });
+
+  test('a restarted service resumes at once the jobs of its own dead process, without waiting for their leases', async () => {
+    const { body } = await uploadConversion(server.graphqlUrl, { name: 'left.csv', content: 'x,y\n126.97,37.57\n129.3,35.0\n' });
+    const id = body.data!.createConversion.id as string;
+    // A process of this machine that has exited, as a killed server would have.
+    const child = spawn(process.execPath, ['-e', '']);
+    await once(child, 'exit');
+    const deadWorker = `${os.hostname()}:${child.pid}:deadbeef`;
+    assert.equal((await queue.claim(deadWorker))?.id, id);
+    // Its lease runs for 30 s more; a live worker of another machine would keep its job.
+    const [alive] = await sql(`SELECT lease_expires_at > now() + interval '20 seconds' AS long FROM conversions WHERE id = $1`, [id]);
+    assert.equal(alive.long, true);
+    // Starting the worker hands it back (the process is gone) well before the lease would end.
+    server.worker.start();
+    const done = await waitForConversion(server.graphqlUrl, id, 20_000);
+    assert.equal(done.status, 'COMPLETED', done.error);
+    assert.equal(done.processedRows, 2);
+    // Jobs of workers whose process is alive, or of other machines, are left alone.
+    await server.worker.stop();
+    const { body: other } = await uploadConversion(server.graphqlUrl, { name: 'other.csv', content: 'x,y\n126.97,37.57\n' });
+    const otherId = other.data!.createConversion.id as string;
+    await queue.claim(`elsewhere:${child.pid}:cafe`);
+    assert.deepEqual(await queue.releaseDeadLocalLeases(os.hostname(), () => false), []);
+    await sql(`UPDATE conversions SET lease_expires_at = now() - interval '1 second' WHERE id = $1`, [otherId]);
+    server.worker.start();
+    assert.equal((await waitForConversion(server.graphqlUrl, otherId)).status, 'COMPLETED');
     await server.worker.stop();
   });
 

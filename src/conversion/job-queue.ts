@@ -40,6 +40,24 @@ export class JobQueue {
     return firstRows(rows).length > 0;
   }
 
+  /**
+   * Gives back at once the jobs held by workers of this machine whose process is gone (killed,
+   * crashed), so a restarted service resumes them without waiting for their leases to run out.
+   * Worker ids are `host:pid:…`; jobs of other machines are left to their leases.
+   */
+  async releaseDeadLocalLeases(hostname: string, isAlive: (pid: number) => boolean): Promise<string[]> {
+    const held: { id: string; worker_id: string }[] = await this.dataSource.query(
+      `SELECT id, worker_id FROM conversions WHERE status = 'RUNNING' AND lease_expires_at > now() AND worker_id LIKE $1`,
+      [`${hostname.replace(/[\\%_]/g, '\\$&')}:%`],
+    );
+    const dead = held.filter((j) => {
+      const pid = Number(j.worker_id.slice(hostname.length + 1).split(':')[0]);
+      return Number.isInteger(pid) && pid > 0 && pid !== process.pid && !isAlive(pid);
+    });
+    for (const job of dead) await this.release(job.id, job.worker_id);
+    return dead.map((j) => j.id);
+  }
+
   /** Gives a job back at once (on shutdown) so the next worker need not wait for the lease. */
   async release(id: string, workerId: string): Promise<void> {
     await this.dataSource.query(

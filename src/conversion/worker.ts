@@ -6,6 +6,7 @@ import type { Logger } from '../logger';
 import type { ThrottledPublisher } from '../pubsub/throttled-publisher';
 import type { Conversion } from '../entities/Conversion';
 import { JobLostError, ShutdownError } from './errors';
+import { isProcessAlive } from '../util/process-alive';
 import type { FileStore } from './file-store';
 import type { JobQueue } from './job-queue';
 import type { ConversionRunner } from './runner';
@@ -44,6 +45,14 @@ export class Worker {
     if (this.running || this.options.slots === 0) return;
     this.running = true;
     this.loops = Array.from({ length: this.options.slots }, () => this.loop());
+    this.queue.releaseDeadLocalLeases(os.hostname(), isProcessAlive).then(
+      (released) => {
+        if (released.length === 0) return;
+        this.log.info(`Resuming ${released.length} conversion(s) left by a process that stopped without handing them back`);
+        this.wake();
+      },
+      (err) => this.log.error('Could not check for conversions left by a stopped process', err),
+    );
   }
 
   /** Called when a job is queued in this process, so it starts without waiting for the next poll. */

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { postgis } from '@electric-sql/pglite-postgis';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { isProcessAlive } from '../util/process-alive';
 
 /**
  * The embedded default: PGlite (PostgreSQL compiled to WebAssembly) with PostGIS, kept in a folder,
@@ -45,7 +46,7 @@ function lockFolder(dir: string): () => void {
   const lockFile = path.join(dir, 'coord2region.pid');
   try {
     const pid = Number(fs.readFileSync(lockFile, 'utf8'));
-    if (pid && pid !== process.pid && isAlive(pid)) {
+    if (pid && pid !== process.pid && isProcessAlive(pid)) {
       throw new Error(
         `The embedded database in ${dir} is in use by process ${pid}. Stop it first, or point DATA_DIR elsewhere, or use DATABASE_URL.`,
       );
@@ -55,13 +56,4 @@ function lockFolder(dir: string): () => void {
   }
   fs.writeFileSync(lockFile, String(process.pid));
   return () => fs.rmSync(lockFile, { force: true });
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
