@@ -17,6 +17,7 @@ export class JobQueue {
     const rows: { id: string }[] = await this.dataSource.query(
       `UPDATE conversions c
           SET status = 'RUNNING', worker_id = $1, lease_expires_at = now() + make_interval(secs => $2),
+              phase = CASE WHEN c.detected IS NULL THEN 'ANALYZING' ELSE 'GEOCODING' END,
               attempts = c.attempts + 1, started_at = coalesce(c.started_at, now()), updated_at = now()
         WHERE c.id = (SELECT id FROM conversions
                        WHERE status = 'QUEUED' OR (status = 'RUNNING' AND lease_expires_at < now())
