@@ -88,6 +88,7 @@ export async function startServer(
       maxUploadBytes: config.maxUploadBytes,
       defaultMaxDistanceMeters: config.maxDistanceMeters,
     }),
+    maxUploadBytes: config.maxUploadBytes,
   };
 
   const schema = await buildAppSchema();

@@ -39,7 +39,7 @@ export class FileStore {
       transform(chunk: Buffer, _enc, callback) {
         size += chunk.length;
         if (size > maxBytes) {
-          callback(new UserInputError(`The file is larger than the ${Math.round(maxBytes / 1024 / 1024)} MB limit.`, 'FILE_TOO_LARGE'));
+          callback(fileTooLarge(maxBytes));
           return;
         }
         callback(null, chunk);
@@ -51,11 +51,7 @@ export class FileStore {
       return size;
     } catch (err) {
       await fsp.rm(temp, { force: true });
-      const message = (err as Error).message ?? '';
-      if (/exceeds the \d+ byte size limit|truncated/i.test(message)) {
-        throw new UserInputError(`The file is larger than the ${Math.round(maxBytes / 1024 / 1024)} MB limit.`, 'FILE_TOO_LARGE');
-      }
-      throw err;
+      throw isUploadLimitError(err) ? fileTooLarge(maxBytes) : err;
     }
   }
 
@@ -74,4 +70,16 @@ export class FileStore {
   async remove(file: string | null | undefined): Promise<void> {
     if (file) await fsp.rm(file, { force: true });
   }
+}
+
+/** The upload parser's own size limit (HTTP 413 from graphql-upload), however it surfaces. */
+export function isUploadLimitError(err: unknown): boolean {
+  const e = err as { status?: number; message?: string } | null;
+  return e?.status === 413 || /exceeds the \d+ byte size limit/i.test(e?.message ?? '');
+}
+
+export function fileTooLarge(maxBytes: number): UserInputError {
+  const mb = maxBytes / 1024 / 1024;
+  const limit = mb >= 10 ? `${Math.round(mb)} MB` : mb >= 1 ? `${mb.toFixed(1)} MB` : `${Math.round(maxBytes / 1024)} KB`;
+  return new UserInputError(`The file is larger than the ${limit} upload limit (MAX_UPLOAD_MB).`, 'FILE_TOO_LARGE');
 }

@@ -84,7 +84,7 @@ export async function createHttpApp(deps: HttpDeps): Promise<{ app: express.Expr
   app.get('/downloads/:id', downloadHandler(services.conversions));
   app.use(
     '/graphql',
-    requirePreflightForMultipart,
+    guardMultipart,
     graphqlUploadExpress({ maxFileSize: deps.maxUploadBytes, maxFiles: 1 }),
     express.json({ limit: '1mb' }),
     expressMiddleware(apollo, { context: async ({ req }) => ({ services, baseUrl: baseUrlOf(req.headers) }) }),
@@ -102,11 +102,16 @@ export async function createHttpApp(deps: HttpDeps): Promise<{ app: express.Expr
 }
 
 /**
- * Apollo's CSRF prevention would reject a multipart request without a non-simple header, but only
- * after graphql-upload had already read its files; this refuses it first, with the fix in the message.
+ * Multipart uploads, before graphql-upload reads them. Apollo's CSRF prevention would reject one
+ * without a non-simple header, but only after graphql-upload had already read its files; this
+ * refuses it first, with the fix in the message.
  */
-function requirePreflightForMultipart(req: Request, res: Response, next: NextFunction): void {
+function guardMultipart(req: Request, res: Response, next: NextFunction): void {
   const multipart = req.is('multipart/form-data');
+  // An upload refused half-way (too large, bad options) is answered before its body is read to
+  // the end; on a kept-alive connection the unread rest would then stall the client's next
+  // request. Closing the connection after every upload response avoids that.
+  if (multipart) res.setHeader('Connection', 'close');
   if (multipart && !req.headers['apollo-require-preflight'] && !req.headers['x-apollo-operation-name']) {
     res.status(400).json({
       errors: [

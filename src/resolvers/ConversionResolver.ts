@@ -6,6 +6,7 @@ import type { Context } from '../schema/context';
 import { toConversionType } from '../schema/mappers';
 import { ConversionOptionsInput, ConversionStatusEnum, ConversionType } from '../schema/types';
 import { withUserErrors } from './errors';
+import { receiveUpload } from './upload';
 
 /** Conversions: create from an upload, read, list, cancel, follow. All work is in ConversionService. */
 @Resolver(() => ConversionType)
@@ -17,11 +18,8 @@ export class ConversionResolver {
     @Ctx() ctx: Context,
   ): Promise<ConversionType> {
     return withUserErrors(async () => {
-      const upload = await file;
-      const created = await ctx.services.conversions.create(
-        { fileName: upload.filename, stream: upload.createReadStream() },
-        { ...(options ?? {}) },
-      );
+      const upload = await receiveUpload(file, ctx.services.maxUploadBytes);
+      const created = await ctx.services.conversions.create(upload, { ...(options ?? {}) });
       return view(created, ctx);
     });
   }

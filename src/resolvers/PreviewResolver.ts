@@ -5,6 +5,7 @@ import type { Context } from '../schema/context';
 import { FilePreviewType } from '../schema/preview-types';
 import { ConversionOptionsInput, type ColumnSourceEnum, type MatchResultEnum } from '../schema/types';
 import { withUserErrors } from './errors';
+import { receiveUpload } from './upload';
 
 /** previewFile: a mutation because it takes an upload; it creates nothing. The work is in PreviewService. */
 @Resolver(() => FilePreviewType)
@@ -19,8 +20,8 @@ export class PreviewResolver {
     @Ctx() ctx: Context,
   ): Promise<FilePreviewType> {
     return withUserErrors(async () => {
-      const upload = await file;
-      const preview = await ctx.services.preview.preview({ fileName: upload.filename, stream: upload.createReadStream() }, { ...(options ?? {}) }, rows);
+      const upload = await receiveUpload(file, ctx.services.maxUploadBytes);
+      const preview = await ctx.services.preview.preview(upload, { ...(options ?? {}) }, rows);
       return {
         ...preview,
         sheets: preview.sheets.map((s) => ({

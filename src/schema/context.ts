@@ -8,7 +8,8 @@ export interface Services {
   boundarySets: BoundarySetService;
   reverseGeocode: ReverseGeocodeService;
   preview: PreviewService;
-  defaultBoundarySet?: string;
+  /** MAX_UPLOAD_MB in bytes, for the error an oversized upload gets. */
+  maxUploadBytes: number;
 }
 
 /** What every resolver receives: the services, and the base URL download links are built on. */
