@@ -27,6 +27,8 @@ const EnvSchema = z.object({
   DEFAULT_BOUNDARY_SET: z.string().optional(),
   /** Distance within which a point outside every polygon still gets the nearest region. */
   MAX_DISTANCE_METERS: z.coerce.number().min(0).default(200),
+  /** Least time between two progress events of one conversion (phase changes are always sent). */
+  PROGRESS_INTERVAL_MS: z.coerce.number().int().min(0).default(250),
   LOG_LEVEL: z.enum(['silent', 'error', 'info', 'debug']).default('info'),
 });
 
@@ -43,6 +45,7 @@ export interface Config {
   maxAttempts: number;
   defaultBoundarySet?: string;
   maxDistanceMeters: number;
+  progressIntervalMs: number;
   logLevel: 'silent' | 'error' | 'info' | 'debug';
 }
 
@@ -66,6 +69,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     maxAttempts: e.MAX_ATTEMPTS,
     defaultBoundarySet: e.DEFAULT_BOUNDARY_SET || undefined,
     maxDistanceMeters: e.MAX_DISTANCE_METERS,
+    progressIntervalMs: e.PROGRESS_INTERVAL_MS,
     logLevel: e.LOG_LEVEL,
     ...overrides,
   };

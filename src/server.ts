@@ -52,7 +52,7 @@ export async function startServer(
   const { dataSource } = db;
   // Across instances only a real PostgreSQL can carry progress; PGlite is one process anyway.
   const bus: ProgressBus = db.embedded ? new InProcessBus() : await PgNotifyBus.connect(db.url, log);
-  const publisher = new ThrottledPublisher(bus);
+  const publisher = new ThrottledPublisher(bus, config.progressIntervalMs);
   const store = new FileStore(config.dataDir);
   const boundarySets = new BoundarySetService(dataSource, config.defaultBoundarySet);
   const catalogs = new CatalogCache(dataSource);

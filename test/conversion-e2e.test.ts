@@ -18,9 +18,10 @@ describe('conversion end to end', () => {
   let server: TestServer;
 
   before(async () => {
-    // Small chunks so a 1,229-row file reports progress several times; the worker is started by
-    // the test once it has subscribed, so the events cannot race past the subscriber.
-    server = await startTestServer({ CHUNK_ROWS: '200' }, { startWorker: false });
+    // Small chunks, each reported (no throttling), so a 1,229-row file reports progress several
+    // times; the worker is started by the test once it has subscribed, so the events cannot race
+    // past the subscriber.
+    server = await startTestServer({ CHUNK_ROWS: '200', PROGRESS_INTERVAL_MS: '0' }, { startWorker: false });
   });
   after(() => server?.close());
 

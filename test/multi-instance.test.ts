@@ -16,7 +16,7 @@ describe('several instances on one PostgreSQL', { skip: onPostgres ? false : 'ne
   before(async () => {
     api = await startTestServer({ WORKERS: '0' });
     // Instances share the database and DATA_DIR (in production: a shared volume).
-    worker = await startTestServer({ CHUNK_ROWS: '200', DATA_DIR: api.dataDir }, { startWorker: false });
+    worker = await startTestServer({ CHUNK_ROWS: '200', PROGRESS_INTERVAL_MS: '0', DATA_DIR: api.dataDir }, { startWorker: false });
   });
   after(async () => {
     await worker?.close();
