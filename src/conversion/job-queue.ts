@@ -1,5 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import { Conversion, type ConversionPhase } from '../entities/Conversion';
+import { Conversion } from '../entities/Conversion';
 
 /**
  * The conversions table is the job queue (in the manner of graphile-worker): a worker claims the
@@ -91,10 +91,6 @@ export class JobQueue {
       params,
     );
     return firstRows(rows).length > 0;
-  }
-
-  setPhase(id: string, workerId: string, phase: ConversionPhase): Promise<boolean> {
-    return this.updateOwned(id, workerId, { phase });
   }
 }
 
