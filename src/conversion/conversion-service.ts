@@ -2,14 +2,13 @@ import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { DataSource } from 'typeorm';
 import type { BoundarySetService } from '../boundaries/set-service';
-import { Conversion, TERMINAL_STATUSES, type ConversionStatus, type StoredConversionOptions } from '../entities/Conversion';
+import { Conversion, TERMINAL_STATUSES, type ConversionStatus } from '../entities/Conversion';
 import { NotFoundError, UserInputError } from '../errors';
-import { assertKnownSrid } from '../geocode/srid';
 import type { ProgressBus } from '../pubsub/progress-bus';
 import type { ThrottledPublisher } from '../pubsub/throttled-publisher';
 import { detectInputFormat } from '../reading/open-source';
 import type { FileStore } from './file-store';
-import { parseConversionOptions } from './options';
+import { beforeReadingUpload, checkRequestOptions } from './request-checks';
 
 export interface IncomingFile {
   fileName: string;
@@ -33,16 +32,8 @@ export class ConversionService {
 
   async create(file: IncomingFile, rawOptions: Record<string, unknown> | null | undefined): Promise<Conversion> {
     const fileName = cleanFileName(file.fileName);
-    let options: StoredConversionOptions;
     // Cheap checks first, so a bad request fails before the upload is stored.
-    try {
-      options = parseConversionOptions(rawOptions);
-      if (options.srid !== undefined) await assertKnownSrid(this.dataSource, options.srid);
-      await this.sets.resolve(options.boundarySet);
-    } catch (err) {
-      file.stream.resume(); // drain the unread upload so the request can finish
-      throw err;
-    }
+    const { options } = await beforeReadingUpload(file.stream, () => checkRequestOptions(this.dataSource, this.sets, rawOptions));
 
     const id = randomUUID();
     const size = await this.store.saveUpload(id, file.stream, this.maxUploadBytes);

@@ -7,12 +7,11 @@ import type { IncomingFile } from '../conversion/conversion-service';
 import { readPoint } from '../conversion/coordinates';
 import { inspectFile, type SampledRow } from '../conversion/analyze';
 import type { FileStore } from '../conversion/file-store';
-import { parseConversionOptions } from '../conversion/options';
-import type { DetectedSheet, StoredConversionOptions } from '../entities/Conversion';
+import { beforeReadingUpload, checkRequestOptions } from '../conversion/request-checks';
+import type { DetectedSheet } from '../entities/Conversion';
 import { UserInputError } from '../errors';
 import { lookupPoint } from '../geocode/point-lookup';
 import type { MatchResult } from '../geocode/result-codes';
-import { assertKnownSrid } from '../geocode/srid';
 import { detectInputFormat, openTableSource } from '../reading/open-source';
 import type { CellValue } from '../reading/table-source';
 
@@ -78,19 +77,12 @@ export class PreviewService {
 
   async preview(file: IncomingFile, rawOptions: Record<string, unknown> | null | undefined, rowCount = DEFAULT_PREVIEW_ROWS): Promise<FilePreview> {
     const { dataSource, store, sets } = this.deps;
-    let options: StoredConversionOptions;
-    let set: Awaited<ReturnType<BoundarySetService['resolve']>>;
-    try {
+    const { options, set } = await beforeReadingUpload(file.stream, async () => {
       if (!Number.isInteger(rowCount) || rowCount < 1 || rowCount > MAX_PREVIEW_ROWS) {
         throw new UserInputError(`rows must be between 1 and ${MAX_PREVIEW_ROWS}.`);
       }
-      options = parseConversionOptions(rawOptions);
-      if (options.srid !== undefined) await assertKnownSrid(dataSource, options.srid);
-      set = await sets.resolve(options.boundarySet);
-    } catch (err) {
-      file.stream.resume(); // drain the unread upload so the request can finish
-      throw err;
-    }
+      return checkRequestOptions(dataSource, sets, rawOptions);
+    });
 
     const fileName = file.fileName || 'upload.csv';
     const id = `preview-${randomUUID()}`;
