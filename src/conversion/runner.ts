@@ -17,6 +17,7 @@ import { readPoint } from './coordinates';
 import { JobLostError } from './errors';
 import type { FileStore } from './file-store';
 import { SQL_NOW, type JobQueue } from './job-queue';
+import { dropWorkingData } from './working-data';
 
 export interface RunnerDeps {
   dataSource: DataSource;
@@ -90,8 +91,7 @@ export class ConversionRunner {
     await update({ status: 'COMPLETED', phase: 'DONE', output_path: outputPath, finished_at: SQL_NOW, timings, worker_id: workerId });
     publisher.done(job.id);
     // Results are in the output now; the upload is no longer needed.
-    await this.deps.dataSource.query(`DELETE FROM conversion_chunks WHERE conversion_id = $1`, [job.id]);
-    await store.remove(job.uploadPath);
+    await dropWorkingData(this.deps.dataSource, store, job);
   }
 
   private createWriter(job: Conversion, detected: DetectedLayout, outputPath: string): OutputWriter {

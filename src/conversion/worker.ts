@@ -8,6 +8,7 @@ import type { Conversion } from '../entities/Conversion';
 import { JobLostError, ShutdownError } from './errors';
 import { isProcessAlive } from '../util/process-alive';
 import type { FileStore } from './file-store';
+import { dropWorkingData } from './working-data';
 import type { JobQueue } from './job-queue';
 import type { ConversionRunner } from './runner';
 
@@ -140,8 +141,7 @@ export class Worker {
   }
 
   private async discard(job: Conversion): Promise<void> {
-    await this.dataSource.query(`DELETE FROM conversion_chunks WHERE conversion_id = $1`, [job.id]).catch(() => {});
-    await this.store.remove(job.uploadPath).catch(() => {});
+    await dropWorkingData(this.dataSource, this.store, job).catch((err) => this.log.error(`Could not clean up after ${job.id}`, err));
   }
 
   private sleep(): Promise<void> {
