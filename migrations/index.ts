@@ -2,6 +2,10 @@ import { Initial1764000000000 } from './1764000000000-Initial';
 import { TryTransform1764000000001 } from './1764000000001-TryTransform';
 import { BoundaryPieces1764000000002 } from './1764000000002-BoundaryPieces';
 import { ChunkResults1764000000003 } from './1764000000003-ChunkResults';
+import { InteriorGrids1764000000004 } from './1764000000004-InteriorGrids';
 
 /** Listed explicitly (not globbed) so the same list works under tsx, a bundler or compiled output. */
-export const migrations = [Initial1764000000000, TryTransform1764000000001, BoundaryPieces1764000000002, ChunkResults1764000000003];
+export const migrations = [
+  Initial1764000000000, TryTransform1764000000001, BoundaryPieces1764000000002, ChunkResults1764000000003,
+  InteriorGrids1764000000004,
+];

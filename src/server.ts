@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CatalogCache } from './boundaries/catalog';
 import { ensureDefaultBoundarySet } from './boundaries/default-set';
-import { BoundarySetService } from './boundaries/set-service';
+import { BoundarySetService, deepestLevel } from './boundaries/set-service';
 import type { Config } from './config';
 import { ConversionService } from './conversion/conversion-service';
 import { FileStore } from './conversion/file-store';
@@ -10,6 +10,7 @@ import { JobQueue } from './conversion/job-queue';
 import { ConversionRunner } from './conversion/runner';
 import { Worker } from './conversion/worker';
 import { openDatabase, type Database } from './db/database';
+import { InteriorGridCache } from './geocode/interior-grid-cache';
 import { ReverseGeocodeService } from './geocode/reverse-geocode-service';
 import { createHttpApp } from './http/app';
 import { createLogger, type Logger } from './logger';
@@ -28,6 +29,7 @@ export interface RunningServer {
   db: Database;
   services: Services;
   worker: Worker;
+  grids: InteriorGridCache;
   /** Resolves once the bundled boundary set is loaded (at once when a set exists) and the worker runs. */
   ready: Promise<void>;
   close(): Promise<void>;
@@ -57,6 +59,7 @@ export async function startServer(
   const boundarySets = new BoundarySetService(dataSource, config.defaultBoundarySet);
   const catalogs = new CatalogCache(dataSource);
   const queue = new JobQueue(dataSource, config.leaseSeconds);
+  const grids = new InteriorGridCache(dataSource, log);
   const runner = new ConversionRunner({
     dataSource,
     queue,
@@ -66,6 +69,7 @@ export async function startServer(
     publisher,
     chunkRows: config.chunkRows,
     defaultMaxDistanceMeters: config.maxDistanceMeters,
+    grids,
   });
   const worker = new Worker(
     dataSource,
@@ -98,6 +102,7 @@ export async function startServer(
     schema,
     services,
     dataSource,
+    grids,
     embedded: db.embedded,
     publicUrl: config.publicUrl,
     maxUploadBytes: config.maxUploadBytes,
@@ -119,8 +124,11 @@ export async function startServer(
   const url = `http://${config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host}:${port}`;
   log.info(`coord2region listening on ${url} (GraphQL ${url}/graphql, ${db.embedded ? `embedded database in ${config.dataDir}` : 'PostgreSQL'})`);
 
-  const ready = ensureDefaultBoundarySet(dataSource, log).then(() => {
+  const ready = ensureDefaultBoundarySet(dataSource, log).then(async () => {
     if (options.startWorker !== false) worker.start();
+    // The default set's interior grid: loaded, or built in the background on first start.
+    const set = await boundarySets.resolve().catch(() => null);
+    if (set) void grids.prepare(set.id, deepestLevel(set));
   });
   ready.catch((err) => log.error('Could not load the bundled boundary set', err));
 
@@ -129,6 +137,7 @@ export async function startServer(
     (closing ??= (async () => {
       await ready.catch(() => {});
       await worker.stop();
+      await grids.close();
       publisher.close();
       await stopApollo();
       await new Promise<void>((resolve) => httpServer.close(() => resolve()));
@@ -136,5 +145,5 @@ export async function startServer(
       await db.close();
     })());
 
-  return { url, port, db, services, worker, ready, close };
+  return { url, port, db, services, worker, grids, ready, close };
 }

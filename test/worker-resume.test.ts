@@ -51,6 +51,7 @@ describe('worker queue: claim, lease, resume, cancel', () => {
       publisher: new ThrottledPublisher(new InProcessBus()),
       chunkRows: 200,
       defaultMaxDistanceMeters: 200,
+      grids: server.grids,
     });
     const crash = new AbortController();
     const watcher = setInterval(async () => {

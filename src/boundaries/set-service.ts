@@ -61,3 +61,8 @@ export class BoundarySetService {
     return label;
   }
 }
+
+/** The set's deepest level (리, or 읍면동 in a set without 리): the one points are matched at first. */
+export function deepestLevel(set: BoundarySet): number {
+  return Math.max(...set.levels.map((l) => l.level));
+}

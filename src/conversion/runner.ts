@@ -4,6 +4,7 @@ import type { CatalogCache } from '../boundaries/catalog';
 import type { BoundarySetService } from '../boundaries/set-service';
 import type { Conversion, DetectedLayout, DetectedSheet, PhaseTimings } from '../entities/Conversion';
 import { countResults, geocodeChunk, loadResults, type StoredResult } from '../geocode/chunk-geocoder';
+import type { InteriorGridCache } from '../geocode/interior-grid-cache';
 import type { ThrottledPublisher } from '../pubsub/throttled-publisher';
 import { detectInputFormat, openTableSource } from '../reading/open-source';
 import type { Row, TableSource } from '../reading/table-source';
@@ -28,6 +29,7 @@ export interface RunnerDeps {
   publisher: ThrottledPublisher;
   chunkRows: number;
   defaultMaxDistanceMeters: number;
+  grids: InteriorGridCache;
 }
 
 /** Rows used to size the output columns. */
@@ -48,7 +50,7 @@ export class ConversionRunner {
   async run(job: Conversion, workerId: string, signal: AbortSignal): Promise<void> {
     const { queue, publisher, store } = this.deps;
     const started = Date.now();
-    const timings: PhaseTimings = { analyzeMs: 0, readMs: 0, geocodeMs: 0, writeMs: 0, totalMs: 0 };
+    const timings: PhaseTimings = { analyzeMs: 0, readMs: 0, geocodeMs: 0, writeMs: 0, totalMs: 0, gridMatchedRows: 0 };
     const update = async (set: Record<string, unknown>, announce = true) => {
       if (!(await queue.updateOwned(job.id, workerId, set))) throw new JobLostError(job.id);
       if (announce) publisher.publish(job.id, true);
@@ -136,6 +138,9 @@ class ConversionPass {
     const catalog = deps.catalogs.get(setId);
     this.columns = catalog.then((c) => new AppendedColumns(c));
     this.levelsDeepestFirst = catalog.then((c) => c.levels.map((l) => l.level).sort((a, b) => b - a));
+    // Loads the set's interior grid, or starts building it in the background; chunks use it
+    // from the moment it is ready.
+    this.levelsDeepestFirst.then(([deepest]) => deps.grids.prepare(setId, deepest)).catch(() => {});
     this.typeCells = detected.format === 'CSV' && job.options.outputFormat === 'XLSX';
   }
 
@@ -276,14 +281,16 @@ class ConversionPass {
     const chunk = rows.map((row, i) => ({ rowNo: firstRowNo + i, ...readPoint(row[sheet.xIndex!] ?? null, row[sheet.yIndex!] ?? null, srid) }));
     const levelsDeepestFirst = await this.levelsDeepestFirst;
     return this.deps.dataSource.transaction(async (tx) => {
-      const results = await geocodeChunk(tx, {
+      const { results, gridMatches } = await geocodeChunk(tx, {
         conversionId: this.job.id,
         setId: this.setId,
         srid,
         maxDistanceMeters: this.job.options.maxDistanceMeters ?? this.deps.defaultMaxDistanceMeters,
         levelsDeepestFirst,
         rows: chunk,
+        grid: this.deps.grids.get(this.setId, levelsDeepestFirst[0]),
       });
+      this.timings.gridMatchedRows = (this.timings.gridMatchedRows ?? 0) + gridMatches;
       const c = countResults(results);
       const next = {
         processed_rows: this.counters.processed_rows + results.length,

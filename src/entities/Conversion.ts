@@ -58,6 +58,8 @@ export interface PhaseTimings {
   geocodeMs: number;
   writeMs: number;
   totalMs: number;
+  /** Rows the interior grid matched without a PostGIS test (absent in timings stored before it). */
+  gridMatchedRows?: number;
 }
 
 @Entity({ name: 'conversions' })

@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { ensureBoundaryPieces } from './boundary-pieces';
+import type { InteriorGrid } from './interior-grid';
 import { NEAREST_ORDER } from './nearest-order';
 import { RESULT_CODE } from './result-codes';
 
@@ -21,6 +22,8 @@ export interface ChunkRequest {
   /** Levels of the set, deepest first: each pass matches what the deeper ones left over. */
   levelsDeepestFirst: number[];
   rows: ChunkRow[];
+  /** The deepest level's interior grid, when it is ready: its covered cells skip PostGIS. */
+  grid?: InteriorGrid | null;
 }
 
 /** One row's outcome, as stored (in its chunk's arrays in conversion_chunks). */
@@ -40,24 +43,152 @@ export interface ChunkCounts {
   invalid: number;
 }
 
+/** A chunk's results, and how many of its points the interior grid matched without PostGIS. */
+export interface GeocodedChunk {
+  results: StoredResult[];
+  gridMatches: number;
+}
+
 /**
  * Geocodes one chunk of rows inside the caller's transaction and stores one result per row (as
- * one conversion_chunks row), returning them in row order. Set-based, one statement per step:
+ * one conversion_chunks row), returning them in row order.
  *
- * 1. stage the chunk's points in a temporary table with a GiST index;
- * 2. match the deepest level with a polygon-driven join: the outer loop runs over the level's
- *    polygons, each probing the point index once, so PostGIS prepares each polygon once and
- *    tests only the points in its box (EXPLAIN: Nested Loop, boundaries outer, index scan on
- *    chunk_points inner);
- * 3. copy the few points left over (at sea, in gaps between polygons) to a second small table,
- *    and run the shallower levels and the nearest-boundary search over those alone, instead of
- *    rescanning the whole chunk once per level;
- * 4. insert the results from both tables in one statement.
+ * 1. Rows without usable coordinates are INVALID with their reason; they never reach the database.
+ * 2. With the deepest level's interior grid (interior-grid.ts), a point in a cell PostGIS proved
+ *    to lie inside one polygon gets that polygon at once (about four points in five). Input in
+ *    another system is first transformed to EPSG:4326 by PostGIS, in one statement.
+ * 3. The other points go through PostGIS, set-based, one statement per step:
+ *    a. stage them in a temporary table with a GiST index;
+ *    b. match the deepest level with a polygon-driven join: the outer loop runs over the level's
+ *       polygons, each probing the point index once, so PostGIS prepares each polygon once and
+ *       tests only the points in its box (EXPLAIN: Nested Loop, boundaries outer, index scan on
+ *       chunk_points inner);
+ *    c. copy the few points left over (at sea, in gaps between polygons) to a second small table,
+ *       and run the shallower levels and the nearest-boundary search over those alone.
+ * 4. Insert the chunk's results as one row of arrays.
  */
-export async function geocodeChunk(tx: EntityManager, request: ChunkRequest): Promise<StoredResult[]> {
+export async function geocodeChunk(tx: EntityManager, request: ChunkRequest): Promise<GeocodedChunk> {
+  const { rows } = request;
+  const n = rows.length;
+  const firstRowNo = rows[0].rowNo;
+  const chunk: StoredChunk = {
+    firstRow: firstRowNo,
+    rowCount: n,
+    boundaryIds: new Array<number | null>(n).fill(null),
+    results: new Array<number>(n).fill(RESULT_CODE.INVALID),
+    distances: new Array<number | null>(n).fill(null),
+    reasons: new Array<string | null>(n).fill(null),
+  };
+  let points = usablePoints(rows, chunk.reasons);
+  let srid = request.srid;
+  let gridMatches = 0;
+  if (request.grid && points.index.length > 0) {
+    const lonLat = srid === 4326 ? points : await toLonLat(tx, points, srid);
+    if (lonLat) {
+      const { grid } = request;
+      const pending: number[] = [];
+      for (let k = 0; k < lonLat.index.length; k++) {
+        const id = grid.lookup(lonLat.xs[k], lonLat.ys[k]);
+        if (id > 0) {
+          chunk.boundaryIds[lonLat.index[k]] = id;
+          chunk.results[lonLat.index[k]] = RESULT_CODE.OK;
+          gridMatches++;
+        } else pending.push(k);
+      }
+      points = subset(lonLat, pending);
+      srid = 4326;
+    }
+  }
+  if (points.index.length > 0) await lookUpInPostgis(tx, request, points, srid, chunk);
+
+  await tx.query(
+    `INSERT INTO conversion_chunks (conversion_id, first_row, row_count, boundary_ids, results, distances, reasons)
+     VALUES ($1, $2, $3, $4::integer[], $5::smallint[], $6::real[], $7::text[])`,
+    [request.conversionId, firstRowNo, n, chunk.boundaryIds, chunk.results, chunk.distances, chunk.reasons],
+  );
+  return { results: unpack(chunk, firstRowNo, firstRowNo + n), gridMatches };
+}
+
+/** Points of a chunk: position in the chunk, and coordinates. */
+interface ChunkPoints {
+  index: number[];
+  xs: Float64Array;
+  ys: Float64Array;
+}
+
+/** The rows that have coordinates; the others get their reason written into `reasons`. */
+function usablePoints(rows: ChunkRow[], reasons: (string | null)[]): ChunkPoints {
+  const firstRowNo = rows[0].rowNo;
+  const index: number[] = [];
+  const xs = new Float64Array(rows.length);
+  const ys = new Float64Array(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i];
+    if (r.rowNo !== firstRowNo + i) throw new Error(`Chunk rows must be consecutive: row ${r.rowNo} at position ${i} after ${firstRowNo}`);
+    if (r.invalidReason === null && r.x !== null && r.y !== null) {
+      xs[index.length] = r.x;
+      ys[index.length] = r.y;
+      index.push(i);
+    } else reasons[i] = r.invalidReason ?? 'no coordinates';
+  }
+  return { index, xs: xs.subarray(0, index.length), ys: ys.subarray(0, index.length) };
+}
+
+function subset(points: ChunkPoints, keep: number[]): ChunkPoints {
+  const xs = new Float64Array(keep.length);
+  const ys = new Float64Array(keep.length);
+  keep.forEach((k, m) => {
+    xs[m] = points.xs[k];
+    ys[m] = points.ys[k];
+  });
+  return { index: keep.map((k) => points.index[k]), xs, ys };
+}
+
+/** The points as one little-endian WKB MultiPoint: PostGIS decodes it far faster than text arrays. */
+function toWkb(points: ChunkPoints): Buffer {
+  const wkb = Buffer.allocUnsafe(9 + 21 * points.index.length);
+  wkb.writeUInt8(1, 0); // little endian
+  wkb.writeUInt32LE(4, 1); // MultiPoint
+  wkb.writeUInt32LE(points.index.length, 5);
+  for (let k = 0, o = 9; k < points.index.length; k++, o += 21) {
+    wkb.writeUInt8(1, o);
+    wkb.writeUInt32LE(1, o + 1); // Point
+    wkb.writeDoubleLE(points.xs[k], o + 5);
+    wkb.writeDoubleLE(points.ys[k], o + 13);
+  }
+  return wkb;
+}
+
+/**
+ * The points transformed to EPSG:4326 by PostGIS (the same ST_Transform staging would apply), or
+ * null when PROJ rejects one of them: then the chunk skips the grid and staging finds the
+ * offending rows one by one.
+ */
+async function toLonLat(tx: EntityManager, points: ChunkPoints, srid: number): Promise<ChunkPoints | null> {
+  await tx.query('SAVEPOINT to_lon_lat');
+  let wkb: Buffer;
+  try {
+    [{ wkb }] = await tx.query(`SELECT ST_AsBinary(ST_Transform(ST_GeomFromWKB($1, $2::int), 4326), 'NDR') AS wkb`, [toWkb(points), srid]);
+    await tx.query('RELEASE SAVEPOINT to_lon_lat');
+  } catch (err) {
+    if (!/transform|projection|domain/i.test((err as Error).message)) throw err;
+    await tx.query('ROLLBACK TO SAVEPOINT to_lon_lat');
+    return null;
+  }
+  const xs = new Float64Array(points.index.length);
+  const ys = new Float64Array(points.index.length);
+  for (let k = 0, o = 9; k < xs.length; k++, o += 21) {
+    xs[k] = wkb.readDoubleLE(o + 5);
+    ys[k] = wkb.readDoubleLE(o + 13);
+  }
+  return { index: points.index, xs, ys };
+}
+
+/** Steps 3a–c for the given points, writing each one's outcome into `chunk`. */
+async function lookUpInPostgis(tx: EntityManager, request: ChunkRequest, points: ChunkPoints, srid: number, chunk: StoredChunk): Promise<void> {
   // JIT compiles these plans for ~130 ms per statement and never wins it back at chunk size.
   await tx.query(`SET LOCAL jit = off`);
-  await stagePoints(tx, request);
+  await stagePoints(tx, points, chunk.firstRow, srid);
   // No ANALYZE: it costs ~100 ms per chunk and the plan (polygon-driven nested loop over the
   // point index) is chosen without statistics too.
   await tx.query(`CREATE INDEX ON chunk_points USING gist (geom)`);
@@ -81,25 +212,26 @@ export async function geocodeChunk(tx: EntityManager, request: ChunkRequest): Pr
   const [{ n: leftovers }] = await tx.query(`SELECT count(*)::int AS n FROM chunk_leftovers`);
   if (leftovers > 0 && (shallower.length > 0 || request.maxDistanceMeters > 0)) await matchLeftovers(tx, request, shallower);
 
-  const [chunk]: StoredChunk[] = await tx.query(
-    `INSERT INTO conversion_chunks (conversion_id, first_row, row_count, boundary_ids, results, distances, reasons)
-     SELECT $1, min(row_no), count(*), array_agg(boundary_id ORDER BY row_no), array_agg(result ORDER BY row_no),
-            array_agg(distance_m ORDER BY row_no), array_agg(reason ORDER BY row_no)
-       FROM (SELECT p.row_no, coalesce(h.boundary_id, l.boundary_id) AS boundary_id,
-                    CASE WHEN p.geom IS NULL THEN ${RESULT_CODE.INVALID}
-                         WHEN h.boundary_id IS NOT NULL THEN ${RESULT_CODE.OK}
-                         WHEN l.boundary_id IS NULL THEN ${RESULT_CODE.NO_MATCH}
-                         WHEN l.distance_m IS NULL THEN ${RESULT_CODE.OK}
-                         ELSE ${RESULT_CODE.NEAREST} END::smallint AS result,
-                    l.distance_m, p.reason
-               FROM chunk_points p
-               LEFT JOIN chunk_hits h ON h.row_no = p.row_no
-               LEFT JOIN chunk_leftovers l ON l.row_no = p.row_no) r
-     RETURNING ${CHUNK_COLUMNS}`,
-    [request.conversionId],
+  const outcomes: { rowNo: number; boundaryId: number | null; result: number; distanceMeters: number | null; reason: string | null }[] = await tx.query(
+    `SELECT p.row_no AS "rowNo", coalesce(h.boundary_id, l.boundary_id) AS "boundaryId",
+            CASE WHEN p.geom IS NULL THEN ${RESULT_CODE.INVALID}
+                 WHEN h.boundary_id IS NOT NULL THEN ${RESULT_CODE.OK}
+                 WHEN l.boundary_id IS NULL THEN ${RESULT_CODE.NO_MATCH}
+                 WHEN l.distance_m IS NULL THEN ${RESULT_CODE.OK}
+                 ELSE ${RESULT_CODE.NEAREST} END AS result,
+            l.distance_m AS "distanceMeters", p.reason
+       FROM chunk_points p
+       LEFT JOIN chunk_hits h ON h.row_no = p.row_no
+       LEFT JOIN chunk_leftovers l ON l.row_no = p.row_no`,
   );
+  for (const o of outcomes) {
+    const i = o.rowNo - chunk.firstRow;
+    chunk.boundaryIds[i] = o.boundaryId;
+    chunk.results[i] = o.result;
+    chunk.distances[i] = o.distanceMeters;
+    chunk.reasons[i] = o.reason;
+  }
   await tx.query(`DROP TABLE chunk_points, chunk_hits, chunk_leftovers`);
-  return unpack(chunk, chunk.firstRow, chunk.firstRow + chunk.rowCount);
 }
 
 /** One committed chunk as stored: the results of rows firstRow.. in row order, as parallel arrays. */
@@ -150,45 +282,20 @@ export function countResults(results: StoredResult[]): ChunkCounts {
 }
 
 /**
- * Stages the rows as points in EPSG:4326. The coordinates travel as one binary WKB MultiPoint
- * (row i is point i; unusable rows hold a placeholder and their reason travels in a short sparse
- * list), which PostGIS decodes three times faster than it parses four 50,000-element text arrays.
- * The whole chunk is transformed in one statement; if PROJ rejects a point (outside the
- * projection's domain), the chunk is staged again through a per-row guarded transform so that
- * only the offending rows become INVALID.
+ * Stages the points in EPSG:4326, as one binary WKB MultiPoint (point k is the chunk's row at
+ * index[k]), which PostGIS decodes three times faster than it parses text arrays. The whole
+ * chunk is transformed in one statement; if PROJ rejects a point (outside the projection's
+ * domain), the chunk is staged again through a per-row guarded transform so that only the
+ * offending rows become INVALID.
  */
-async function stagePoints(tx: EntityManager, request: ChunkRequest): Promise<void> {
-  const { rows, srid } = request;
-  const firstRowNo = rows[0].rowNo;
-  const wkb = Buffer.allocUnsafe(9 + 21 * rows.length);
-  wkb.writeUInt8(1, 0); // little endian
-  wkb.writeUInt32LE(4, 1); // MultiPoint
-  wkb.writeUInt32LE(rows.length, 5);
-  const invalidIndexes: number[] = [];
-  const invalidReasons: string[] = [];
-  for (let i = 0, o = 9; i < rows.length; i++, o += 21) {
-    const r = rows[i];
-    if (r.rowNo !== firstRowNo + i) throw new Error(`Chunk rows must be consecutive: row ${r.rowNo} at position ${i} after ${firstRowNo}`);
-    const usable = r.invalidReason === null && r.x !== null && r.y !== null;
-    if (!usable) {
-      invalidIndexes.push(i + 1);
-      invalidReasons.push(r.invalidReason ?? 'no coordinates');
-    }
-    wkb.writeUInt8(1, o);
-    wkb.writeUInt32LE(1, o + 1); // Point
-    wkb.writeDoubleLE(usable ? r.x! : 0, o + 5);
-    wkb.writeDoubleLE(usable ? r.y! : 0, o + 13);
-  }
-  const params = [wkb, firstRowNo, srid, invalidIndexes, invalidReasons];
+async function stagePoints(tx: EntityManager, points: ChunkPoints, firstRowNo: number, srid: number): Promise<void> {
+  const params = [toWkb(points), points.index, firstRowNo, srid];
   const sql = (transform: string) => `
     CREATE TEMP TABLE chunk_points ON COMMIT DROP AS
-    SELECT $2::int + d.path[1] - 1 AS row_no, t.geom,
-           CASE WHEN bad.reason IS NOT NULL THEN bad.reason
-                WHEN t.geom IS NULL THEN 'coordinates outside the domain of EPSG:' || $3::int
-           END AS reason
-      FROM ST_DumpPoints(ST_GeomFromWKB($1, $3::int)) d
-      LEFT JOIN unnest($4::int[], $5::text[]) AS bad(i, reason) ON bad.i = d.path[1]
-      CROSS JOIN LATERAL (SELECT CASE WHEN bad.reason IS NULL THEN ${transform} END AS geom) t`;
+    SELECT $3::int + ($2::int[])[d.path[1]] AS row_no, t.geom,
+           CASE WHEN t.geom IS NULL THEN 'coordinates outside the domain of EPSG:' || $4::int END AS reason
+      FROM ST_DumpPoints(ST_GeomFromWKB($1, $4::int)) d
+      CROSS JOIN LATERAL (SELECT ${transform} AS geom) t`;
   const fast = srid === 4326 ? 'd.geom' : 'ST_Transform(d.geom, 4326)';
   await tx.query('SAVEPOINT stage_points');
   try {

@@ -14,6 +14,7 @@ import type { DataSource } from 'typeorm';
 import type { Logger } from '../logger';
 import type { Context, Services } from '../schema/context';
 import { downloadHandler } from './downloads';
+import type { InteriorGridCache } from '../geocode/interior-grid-cache';
 import { healthHandler } from './health';
 
 export interface HttpDeps {
@@ -21,6 +22,7 @@ export interface HttpDeps {
   schema: GraphQLSchema;
   services: Services;
   dataSource: DataSource;
+  grids: InteriorGridCache;
   embedded: boolean;
   publicUrl?: string;
   maxUploadBytes: number;
@@ -80,7 +82,7 @@ export async function createHttpApp(deps: HttpDeps): Promise<{ app: express.Expr
 
   const app = express();
   app.disable('x-powered-by');
-  app.get('/healthz', healthHandler(deps.dataSource, services.boundarySets, deps.embedded));
+  app.get('/healthz', healthHandler(deps.dataSource, services.boundarySets, deps.grids, deps.embedded));
   app.get('/downloads/:id', downloadHandler(services.conversions));
   app.use(
     '/graphql',

@@ -1,14 +1,25 @@
 import type { Request, Response } from 'express';
 import type { DataSource } from 'typeorm';
-import type { BoundarySetService } from '../boundaries/set-service';
+import { deepestLevel, type BoundarySetService } from '../boundaries/set-service';
+import type { InteriorGridCache } from '../geocode/interior-grid-cache';
 
-/** GET /healthz — 200 once the database answers, is migrated and has a boundary set; 503 before. */
-export function healthHandler(dataSource: DataSource, sets: BoundarySetService, embedded: boolean) {
+/**
+ * GET /healthz — 200 once the database answers, is migrated and has a boundary set; 503 before.
+ * `interiorGrid` tells whether the default set's grid is in memory ('building' on first start:
+ * conversions work meanwhile, only slower).
+ */
+export function healthHandler(dataSource: DataSource, sets: BoundarySetService, grids: InteriorGridCache, embedded: boolean) {
   return async (_req: Request, res: Response) => {
     try {
       const pending = await dataSource.showMigrations();
       const ready = await sets.hasReadySet();
-      const body = { database: embedded ? 'embedded' : 'postgresql', migrated: !pending, boundarySetLoaded: ready };
+      const set = ready ? await sets.resolve().catch(() => null) : null;
+      const body = {
+        database: embedded ? 'embedded' : 'postgresql',
+        migrated: !pending,
+        boundarySetLoaded: ready,
+        interiorGrid: set ? grids.state(set.id, deepestLevel(set)) : 'absent',
+      };
       res.status(!pending && ready ? 200 : 503).json({ status: !pending && ready ? 'ok' : 'starting', ...body });
     } catch (err) {
       res.status(503).json({ status: 'unavailable', error: (err as Error).message });

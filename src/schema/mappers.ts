@@ -46,7 +46,7 @@ export function toConversionType(c: Conversion, baseUrl: string, boundarySetLabe
       })) ?? null,
     detectedSrid: c.detected?.srid ?? null,
     notes: c.detected?.notes ?? [],
-    timings: c.timings,
+    timings: c.timings ? { ...c.timings, gridMatchedRows: c.timings.gridMatchedRows ?? null } : null,
   };
 }
 

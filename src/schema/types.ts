@@ -121,6 +121,9 @@ export class PhaseTimingsType {
 
   @Field(() => Int)
   totalMs!: number;
+
+  @Field(() => Int, { nullable: true, description: 'Rows matched by the interior grid of the boundary set, without a point-in-polygon test in PostGIS.' })
+  gridMatchedRows!: number | null;
 }
 
 @ObjectType('Conversion', { description: 'One uploaded file on its way to an XLSX/CSV with addresses.' })

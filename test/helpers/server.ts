@@ -8,6 +8,9 @@ import { loadConfig, type Config } from '../../src/config';
 import { openDatabase } from '../../src/db/database';
 import { createLogger } from '../../src/logger';
 import { startServer, type RunningServer, type StartOptions } from '../../src/server';
+import { deepestLevel, BoundarySetService } from '../../src/boundaries/set-service';
+import { InteriorGridCache } from '../../src/geocode/interior-grid-cache';
+import type { DataSource } from 'typeorm';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const FIXTURES = path.join(ROOT, 'test/fixtures');
@@ -35,6 +38,10 @@ export async function startTestServer(env: Record<string, string> = {}, options:
   const config = loadConfig({ ...process.env, DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'error', ...env });
   const server = await startServer(config, createLogger(config.logLevel), options);
   await server.ready;
+  // Tests run with the default set's interior grid in memory, as a server does once it has
+  // built it: loaded from the template (embedded) or built by the first server (PostgreSQL).
+  const set = await server.services.boundarySets.resolve();
+  await server.grids.prepare(set.id, deepestLevel(set));
   const close = server.close;
   return {
     ...server,
@@ -72,10 +79,19 @@ async function ensureTemplate(): Promise<void> {
   const db = await openDatabase({ dataDir: TEMPLATE_DIR });
   try {
     await ensureDefaultBoundarySet(db.dataSource, createLogger('error'));
+    await buildDefaultGrid(db.dataSource);
   } finally {
     await db.close();
   }
   fs.writeFileSync(marker, key);
+}
+
+/** Builds and stores the default set's interior grid (about 40 s embedded, once per template). */
+async function buildDefaultGrid(dataSource: DataSource): Promise<void> {
+  const set = await new BoundarySetService(dataSource).resolve();
+  const grids = new InteriorGridCache(dataSource, createLogger('error'));
+  await grids.prepare(set.id, deepestLevel(set));
+  if (grids.state(set.id, deepestLevel(set)) !== 'ready') throw new Error('Could not build the interior grid for the test template');
 }
 
 /** The template is rebuilt whenever the migrations, the importer or the bundled data change. */
@@ -85,6 +101,7 @@ function templateKey(): string {
     ...fs.readdirSync(path.join(ROOT, 'migrations')).map((f) => path.join('migrations', f)),
     ...fs.readdirSync(path.join(ROOT, 'src/boundaries')).map((f) => path.join('src/boundaries', f)),
     ...fs.readdirSync(path.join(ROOT, 'data/boundaries')).map((f) => path.join('data/boundaries', f)),
+    ...fs.readdirSync(path.join(ROOT, 'src/geocode')).filter((f) => f.startsWith('interior-grid')).map((f) => path.join('src/geocode', f)),
     'package-lock.json',
   ].sort();
   for (const f of files) {

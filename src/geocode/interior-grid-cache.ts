@@ -1,0 +1,97 @@
+import type { DataSource } from 'typeorm';
+import type { Logger } from '../logger';
+import { GRID_FORMAT, InteriorGrid } from './interior-grid';
+import { buildInteriorGrid } from './interior-grid-build';
+
+export type GridState = 'ready' | 'building' | 'failed' | 'absent';
+
+interface Entry {
+  state: GridState;
+  grid: InteriorGrid | null;
+  /** Settles when the grid is loaded or built (or the build failed or was stopped). */
+  done: Promise<void>;
+}
+
+/**
+ * The interior grids this process has in memory, one per (set, level). A grid is an accelerator,
+ * never a requirement: until it is ready every point goes through PostGIS, so a conversion never
+ * waits for a build. `prepare` loads a stored grid (milliseconds) or, when there is none, builds
+ * one in the background and stores it for later starts and other instances.
+ */
+export class InteriorGridCache {
+  private readonly entries = new Map<string, Entry>();
+  private readonly stopping = new AbortController();
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly log: Logger,
+  ) {}
+
+  /** The grid, when it is in memory; null while it loads or builds. */
+  get(setId: number, level: number): InteriorGrid | null {
+    return this.entries.get(key(setId, level))?.grid ?? null;
+  }
+
+  state(setId: number, level: number): GridState {
+    return this.entries.get(key(setId, level))?.state ?? 'absent';
+  }
+
+  /**
+   * Starts loading or building the grid unless that has begun already. The returned promise
+   * settles when the grid is ready (or could not be made); callers that only want to start it
+   * need not wait.
+   */
+  prepare(setId: number, level: number): Promise<void> {
+    const k = key(setId, level);
+    let entry = this.entries.get(k);
+    if (!entry) {
+      entry = { state: 'building', grid: null, done: Promise.resolve() };
+      const e = entry;
+      e.done = this.loadOrBuild(setId, level).then(
+        (grid) => {
+          e.grid = grid;
+          e.state = grid ? 'ready' : 'absent';
+        },
+        (err) => {
+          e.state = 'failed';
+          if (!this.stopping.signal.aborted) this.log.error(`Could not build the interior grid of boundary set ${setId}, level ${level}; its points all go through PostGIS`, err);
+        },
+      );
+      this.entries.set(k, entry);
+    }
+    return entry.done;
+  }
+
+  /** Stops builds in progress and waits for them, so the database can close. */
+  async close(): Promise<void> {
+    this.stopping.abort();
+    await Promise.all([...this.entries.values()].map((e) => e.done));
+  }
+
+  private async loadOrBuild(setId: number, level: number): Promise<InteriorGrid | null> {
+    const stored = await this.load(setId, level);
+    if (stored) return stored;
+    const t = Date.now();
+    this.log.info(`Building the interior grid of boundary set ${setId}, level ${level} (once per set; conversions meanwhile use PostGIS alone)…`);
+    const { grid, coveredCells } = await buildInteriorGrid(this.dataSource, setId, level, this.stopping.signal);
+    const ms = Date.now() - t;
+    // Another instance may have stored the same grid meanwhile; either copy is right.
+    await this.dataSource.query(
+      `INSERT INTO boundary_grids (set_id, level, format, cells, build_ms, tree) VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT DO NOTHING`,
+      [setId, level, GRID_FORMAT, coveredCells, ms, grid.toBuffer()],
+    );
+    this.log.info(`Interior grid of boundary set ${setId}, level ${level}: ${coveredCells} covered cells, ${(grid.slots.byteLength / 2 ** 20).toFixed(1)} MB, built in ${(ms / 1000).toFixed(1)} s`);
+    return grid;
+  }
+
+  private async load(setId: number, level: number): Promise<InteriorGrid | null> {
+    const rows: { tree: Buffer }[] = await this.dataSource.query(
+      `SELECT tree FROM boundary_grids WHERE set_id = $1 AND level = $2 AND format = $3`,
+      [setId, level, GRID_FORMAT],
+    );
+    return rows.length > 0 ? InteriorGrid.fromBuffer(rows[0].tree) : null;
+  }
+}
+
+const key = (setId: number, level: number) => `${setId}:${level}`;
