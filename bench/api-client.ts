@@ -22,7 +22,7 @@ export interface FinishedConversion {
 }
 
 const FIELDS = `id status error totalRows processedRows matchedRows nearestRows unmatchedRows invalidRows downloadUrl
-  timings { analyzeMs readMs geocodeMs writeMs totalMs }`;
+  timings { analyzeMs readMs geocodeMs writeMs totalMs gridMatchedRows }`;
 
 /** createConversion as a multipart request; the file is streamed from disk, not read into memory. */
 export async function upload(baseUrl: string, file: string, options: Record<string, unknown> = {}): Promise<string> {

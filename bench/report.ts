@@ -1,4 +1,5 @@
 import type { OldWayResult } from './old-way';
+import type { GridReadiness } from './server-process';
 import type { PhaseTimings } from '../src/entities/Conversion';
 
 export interface RunFigures {
@@ -27,6 +28,8 @@ export interface BenchReport {
   chunkRows: number | null;
   machine: { nproc: number; memTotalBytes: number; loadAverage: number[] };
   startupMs: number;
+  /** The default set's interior grid: 'ready' (loaded or built before the runs) or 'off'. */
+  grid: GridReadiness;
   idleRssBytes: number | null;
   runs: RunFigures[];
   oldWay: OldWayResult | null;
@@ -50,6 +53,7 @@ export function summarize(r: BenchReport) {
     writeMs: pick((x) => x.timings.writeMs),
     totalMs: pick((x) => x.timings.totalMs),
   };
+  const gridShare = pick((x) => (x.timings.gridMatchedRows ?? 0) / r.rows);
   const readyMs = pick((x) => x.readyMs);
   const endToEndMs = pick((x) => x.endToEndMs);
   const geocodePointsPerSec = perSecond(r.rows, t.geocodeMs);
@@ -59,6 +63,7 @@ export function summarize(r: BenchReport) {
     readyMs,
     endToEndMs,
     timings: t,
+    gridShare,
     rowsPerSec: {
       analyze: perSecond(r.rows, t.analyzeMs),
       read: perSecond(r.rows, t.readMs),
@@ -92,6 +97,7 @@ export function printReport(r: BenchReport, json: boolean): void {
     `coord2region bench — ${r.database}, ${n(r.rows)} rows (${mb(r.fileBytes).toFixed(1)} MB CSV) → ${r.format}` +
       `${r.chunkRows ? `, CHUNK_ROWS ${r.chunkRows}` : ''}${r.runs.length > 1 ? `, median of ${r.runs.length} runs` : ''}`,
     `machine: ${r.machine.nproc} CPUs, ${(r.machine.memTotalBytes / 2 ** 30).toFixed(1)} GiB, load ${r.machine.loadAverage.map((l) => l.toFixed(2)).join(' ')}`,
+    `interior grid: ${r.grid.state}${r.grid.state === 'ready' ? ` (in memory ${sec(r.grid.ms)} after start), matched ${(s.gridShare * 100).toFixed(1)}% of rows without PostGIS` : ''}`,
     `results: ${n(c.matched)} matched (${n(c.nearest)} nearest), ${n(c.unmatched)} no match, ${n(c.invalid)} invalid`,
     '',
     `  phase                 time      rows/s`,

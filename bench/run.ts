@@ -29,6 +29,7 @@ const program = new Command('bench')
   .option('--format <format>', 'output format: XLSX or CSV', 'XLSX')
   .option('--chunk-rows <n>', 'CHUNK_ROWS for the server (default: its own default)', positiveInt)
   .option('--database-url <url>', 'PostgreSQL with PostGIS (default: $DATABASE_URL, else the embedded database)')
+  .option('--no-grid', 'INTERIOR_GRID=off: every point through PostGIS, to see what the grid buys')
   .option('--json', 'print one JSON object instead of the table')
   .parse();
 
@@ -40,6 +41,7 @@ const opts = program.opts<{
   chunkRows?: number;
   databaseUrl?: string;
   json?: boolean;
+  grid: boolean;
 }>();
 const databaseUrl = opts.databaseUrl ?? process.env.DATABASE_URL ?? undefined;
 const log = (line: string) => {
@@ -65,6 +67,7 @@ const server = await ServerProcess.start({
   DATA_DIR: dataDir,
   DATABASE_URL: databaseUrl ?? '',
   LOG_LEVEL: 'error',
+  INTERIOR_GRID: opts.grid ? 'on' : 'off',
   ...(opts.chunkRows ? { CHUNK_ROWS: String(opts.chunkRows) } : {}),
 });
 const startupMs = performance.now() - startedAt;
@@ -121,6 +124,7 @@ try {
     chunkRows: opts.chunkRows ?? null,
     machine: { nproc: os.availableParallelism(), memTotalBytes: os.totalmem(), loadAverage: os.loadavg() },
     startupMs,
+    grid: server.grid,
     idleRssBytes,
     runs,
     oldWay,

@@ -1,6 +1,7 @@
 import { loadConfig } from '../src/config';
 import { createLogger } from '../src/logger';
 import { startServer } from '../src/server';
+import { deepestLevel } from '../src/boundaries/set-service';
 import { oneQueryPerPoint } from './old-way';
 import type { ChildMessage, ParentMessage } from './server-process';
 
@@ -12,6 +13,12 @@ import type { ChildMessage, ParentMessage } from './server-process';
 const config = loadConfig({ ...process.env, PORT: '0', HOST: '127.0.0.1' });
 const server = await startServer(config, createLogger(config.logLevel));
 await server.ready;
+// Conversions are timed with the default set's interior grid in memory, as a server has it once
+// it is built (first start) or loaded (every later start).
+const gridStarted = Date.now();
+const set = await server.services.boundarySets.resolve();
+await server.grids.prepare(set.id, deepestLevel(set));
+const grid = { state: server.grids.state(set.id, deepestLevel(set)), ms: Date.now() - gridStarted };
 
 const send = (msg: ChildMessage) => process.send!(msg);
 
@@ -23,7 +30,7 @@ setInterval(() => {
   peaks.heapTotal = Math.max(peaks.heapTotal, m.heapTotal);
   peaks.external = Math.max(peaks.external, m.external);
 }, 100).unref();
-send({ type: 'ready', url: server.url });
+send({ type: 'ready', url: server.url, grid });
 
 process.on('message', (msg: ParentMessage) => {
   void (async () => {

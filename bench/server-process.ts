@@ -6,10 +6,16 @@ import type { OldWayResult } from './old-way';
 
 export type ParentMessage = { type: 'oldWay'; points: [number, number][] } | { type: 'memory' } | { type: 'close' };
 export type ChildMessage =
-  | { type: 'ready'; url: string }
+  | { type: 'ready'; url: string; grid: GridReadiness }
   | ({ type: 'oldWay' } & OldWayResult)
   | { type: 'memory'; maxRssKb: number; heapUsed: number; heapTotal: number; external: number }
   | { type: 'error'; message: string };
+
+/** The default set's interior grid when the server became ready, and how long that took. */
+export interface GridReadiness {
+  state: string;
+  ms: number;
+}
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const CHILD = path.join(HERE, 'server-child.ts');
@@ -28,6 +34,7 @@ export class ServerProcess {
   private constructor(
     private readonly child: ChildProcess,
     readonly url: string,
+    readonly grid: GridReadiness,
   ) {}
 
   static async start(env: Record<string, string | undefined>): Promise<ServerProcess> {
@@ -42,7 +49,7 @@ export class ServerProcess {
     });
     if (ready.type !== 'ready') throw new Error(`Unexpected first message from the server: ${JSON.stringify(ready)}`);
     child.removeAllListeners('exit');
-    return new ServerProcess(child, ready.url);
+    return new ServerProcess(child, ready.url, ready.grid);
   }
 
   get pid(): number {

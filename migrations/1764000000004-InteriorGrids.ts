@@ -22,6 +22,9 @@ export class InteriorGrids1764000000004 implements MigrationInterface {
         built_at   timestamptz NOT NULL DEFAULT now(),
         PRIMARY KEY (set_id, level, format)
       )`);
+    // Uncompressed out of line, so the grid can be read in slices (substring) without
+    // decompressing all of it for each slice; it barely compresses anyway.
+    await q.query(`ALTER TABLE boundary_grids ALTER COLUMN tree SET STORAGE EXTERNAL`);
   }
 
   async down(q: QueryRunner): Promise<void> {

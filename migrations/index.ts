@@ -3,9 +3,13 @@ import { TryTransform1764000000001 } from './1764000000001-TryTransform';
 import { BoundaryPieces1764000000002 } from './1764000000002-BoundaryPieces';
 import { ChunkResults1764000000003 } from './1764000000003-ChunkResults';
 import { InteriorGrids1764000000004 } from './1764000000004-InteriorGrids';
+import { PackedChunkResults1764000000005 } from './1764000000005-PackedChunkResults';
+import { SmallerBoundaryPieces1764000000006 } from './1764000000006-SmallerBoundaryPieces';
 
 /** Listed explicitly (not globbed) so the same list works under tsx, a bundler or compiled output. */
 export const migrations = [
   Initial1764000000000, TryTransform1764000000001, BoundaryPieces1764000000002, ChunkResults1764000000003,
   InteriorGrids1764000000004,
+  PackedChunkResults1764000000005,
+  SmallerBoundaryPieces1764000000006,
 ];

@@ -29,6 +29,8 @@ const EnvSchema = z.object({
   MAX_DISTANCE_METERS: z.coerce.number().min(0).default(200),
   /** Least time between two progress events of one conversion (phase changes are always sent). */
   PROGRESS_INTERVAL_MS: z.coerce.number().int().min(0).default(250),
+  /** Match points in cells wholly inside one polygon without PostGIS (see src/geocode/interior-grid.ts). */
+  INTERIOR_GRID: z.enum(['on', 'off']).default('on'),
   LOG_LEVEL: z.enum(['silent', 'error', 'info', 'debug']).default('info'),
 });
 
@@ -46,6 +48,7 @@ export interface Config {
   defaultBoundarySet?: string;
   maxDistanceMeters: number;
   progressIntervalMs: number;
+  interiorGrid: boolean;
   logLevel: 'silent' | 'error' | 'info' | 'debug';
 }
 
@@ -70,6 +73,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     defaultBoundarySet: e.DEFAULT_BOUNDARY_SET || undefined,
     maxDistanceMeters: e.MAX_DISTANCE_METERS,
     progressIntervalMs: e.PROGRESS_INTERVAL_MS,
+    interiorGrid: e.INTERIOR_GRID === 'on',
     logLevel: e.LOG_LEVEL,
     ...overrides,
   };

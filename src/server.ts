@@ -59,7 +59,7 @@ export async function startServer(
   const boundarySets = new BoundarySetService(dataSource, config.defaultBoundarySet);
   const catalogs = new CatalogCache(dataSource);
   const queue = new JobQueue(dataSource, config.leaseSeconds);
-  const grids = new InteriorGridCache(dataSource, log);
+  const grids = new InteriorGridCache(dataSource, log, config.interiorGrid);
   const runner = new ConversionRunner({
     dataSource,
     queue,

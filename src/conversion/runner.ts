@@ -35,7 +35,7 @@ export interface RunnerDeps {
 /** Rows used to size the output columns. */
 const SAMPLE_ROWS = 200;
 /** Rows written between two turns of the event loop (see writeChunk). */
-const WRITE_SLICE_ROWS = 1_000;
+const WRITE_SLICE_ROWS = 250;
 
 /**
  * Runs one claimed conversion from wherever it stopped: analyse the file (once), then stream it

@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { ensureBoundaryPieces } from './boundary-pieces';
-import type { InteriorGrid } from './interior-grid';
+import { GRID_CLEAR, GRID_CLEARANCE_METERS, type InteriorGrid } from './interior-grid';
 import { NEAREST_ORDER } from './nearest-order';
 import { RESULT_CODE } from './result-codes';
 
@@ -86,12 +86,18 @@ export async function geocodeChunk(tx: EntityManager, request: ChunkRequest): Pr
     const lonLat = srid === 4326 ? points : await toLonLat(tx, points, srid);
     if (lonLat) {
       const { grid } = request;
+      // A CLEAR cell has no polygon within GRID_CLEARANCE_METERS: NO_MATCH for any request
+      // that looks no farther than that.
+      const clearMeansNoMatch = request.maxDistanceMeters <= GRID_CLEARANCE_METERS;
       const pending: number[] = [];
       for (let k = 0; k < lonLat.index.length; k++) {
-        const id = grid.lookup(lonLat.xs[k], lonLat.ys[k]);
-        if (id > 0) {
-          chunk.boundaryIds[lonLat.index[k]] = id;
+        const found = grid.lookup(lonLat.xs[k], lonLat.ys[k]);
+        if (found > 0) {
+          chunk.boundaryIds[lonLat.index[k]] = found;
           chunk.results[lonLat.index[k]] = RESULT_CODE.OK;
+          gridMatches++;
+        } else if (found === GRID_CLEAR && clearMeansNoMatch) {
+          chunk.results[lonLat.index[k]] = RESULT_CODE.NO_MATCH;
           gridMatches++;
         } else pending.push(k);
       }
@@ -103,8 +109,8 @@ export async function geocodeChunk(tx: EntityManager, request: ChunkRequest): Pr
 
   await tx.query(
     `INSERT INTO conversion_chunks (conversion_id, first_row, row_count, boundary_ids, results, distances, reasons)
-     VALUES ($1, $2, $3, $4::integer[], $5::smallint[], $6::real[], $7::text[])`,
-    [request.conversionId, firstRowNo, n, chunk.boundaryIds, chunk.results, chunk.distances, chunk.reasons],
+     VALUES ($1, $2, $3, $4, $5, $6::real[], $7::text[])`,
+    [request.conversionId, firstRowNo, n, packInt32(chunk.boundaryIds), packInt16(chunk.results), chunk.distances, chunk.reasons],
   );
   return { results: unpack(chunk, firstRowNo, firstRowNo + n), gridMatches };
 }
@@ -194,6 +200,8 @@ async function lookUpInPostgis(tx: EntityManager, request: ChunkRequest, points:
   await tx.query(`CREATE INDEX ON chunk_points USING gist (geom)`);
 
   const [deepest, ...shallower] = request.levelsDeepestFirst;
+  // Polygon-driven even for the few thousand points the grid leaves: a point-driven probe of
+  // boundary_pieces measured 60% slower (216 against 137 ms for 9,400 border points).
   await tx.query(
     `CREATE TEMP TABLE chunk_hits ON COMMIT DROP AS
      SELECT DISTINCT ON (cp.row_no) cp.row_no, b.id AS boundary_id
@@ -244,18 +252,53 @@ interface StoredChunk {
   reasons: (string | null)[];
 }
 
+/**
+ * Boundary ids and result codes are stored packed (see migration PackedChunkResults): big-endian
+ * int4 per row with 0 for none, and int2 per row.
+ */
+function packInt32(values: (number | null)[]): Buffer {
+  const buf = Buffer.alloc(values.length * 4);
+  values.forEach((v, i) => buf.writeInt32BE(v ?? 0, i * 4));
+  return buf;
+}
+
+function packInt16(values: number[]): Buffer {
+  const buf = Buffer.alloc(values.length * 2);
+  values.forEach((v, i) => buf.writeInt16BE(v, i * 2));
+  return buf;
+}
+
+interface StoredChunkRow {
+  firstRow: number;
+  rowCount: number;
+  boundaryIds: Buffer;
+  results: Buffer;
+  distances: (number | null)[];
+  reasons: (string | null)[];
+}
+
+function unpackRow(r: StoredChunkRow): StoredChunk {
+  const boundaryIds: (number | null)[] = new Array(r.rowCount);
+  const results: number[] = new Array(r.rowCount);
+  for (let i = 0; i < r.rowCount; i++) {
+    boundaryIds[i] = r.boundaryIds.readInt32BE(i * 4) || null;
+    results[i] = r.results.readInt16BE(i * 2);
+  }
+  return { firstRow: r.firstRow, rowCount: r.rowCount, boundaryIds, results, distances: r.distances, reasons: r.reasons };
+}
+
 const CHUNK_COLUMNS = `first_row AS "firstRow", row_count AS "rowCount", boundary_ids AS "boundaryIds", results,
   distances, reasons`;
 
 /** Reads back results committed earlier (a resumed job rewrites its output from the start). */
 export async function loadResults(tx: EntityManager, conversionId: string, fromRow: number, toRow: number): Promise<StoredResult[]> {
   // Chunks are cut by CHUNK_ROWS, which may differ between attempts: take every overlapping one.
-  const chunks: StoredChunk[] = await tx.query(
+  const chunks: StoredChunkRow[] = await tx.query(
     `SELECT ${CHUNK_COLUMNS} FROM conversion_chunks
       WHERE conversion_id = $1 AND first_row < $3 AND first_row + row_count > $2 ORDER BY first_row`,
     [conversionId, fromRow, toRow],
   );
-  return chunks.flatMap((c) => unpack(c, fromRow, toRow));
+  return chunks.flatMap((c) => unpack(unpackRow(c), fromRow, toRow));
 }
 
 function unpack(c: StoredChunk, fromRow: number, toRow: number): StoredResult[] {

@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
-import { GRID_MAX_Z, GRID_ORIGIN_X, GRID_ORIGIN_Y, InteriorGridBuilder, type InteriorGrid } from './interior-grid';
+import { ensureBoundaryPieces } from './boundary-pieces';
+import { GRID_CLEARANCE_METERS, GRID_MAX_Z, GRID_ORIGIN_X, GRID_ORIGIN_Y, InteriorGridBuilder, type InteriorGrid } from './interior-grid';
 
 /** Depth at which each polygon's box is first cut into cells (1/64°, about 1.5 km). */
 const START_Z = 6;
@@ -49,6 +50,30 @@ const POLYGON_CELLS_SQL = `
          coalesce(array_agg(j) FILTER (WHERE NOT covered AND z = ${GRID_MAX_Z}), '{}') AS "borderJ"
     FROM q`;
 
+/**
+ * Depth down to which cells outside the level are tested for CLEAR (1/512°, about 200 m). The
+ * finer unknown cells are nearly all on land borders, where the test cannot succeed.
+ */
+const CLEAR_MAX_Z = 10;
+const CLEAR_CELLS_PER_STATEMENT = 2_000;
+
+/**
+ * Of the given cells (parallel arrays, 1-based positions returned), those whose box, widened by
+ * GRID_CLEARANCE_METERS, meets no piece of any level of the set: every point in them is farther
+ * than that from every polygon. The widening is in degrees and errs wide, as in the nearest
+ * search: a degree of latitude is at least 110,540 m, a degree of longitude at least
+ * 111,320 m × cos(latitude), taken at the cell's poleward edge; plus 1% for good measure.
+ */
+const CLEAR_CELLS_SQL = `
+  SELECT c.k::int AS k
+    FROM unnest($2::int[], $3::int[], $4::int[]) WITH ORDINALITY AS c (z, i, j, k)
+    CROSS JOIN LATERAL (SELECT ${cellBox('c.z', 'c.i', 'c.j')} AS box) b
+    CROSS JOIN LATERAL (SELECT 1.01 * ${GRID_CLEARANCE_METERS} / 110540 AS dlat) m
+    CROSS JOIN LATERAL (
+      SELECT ST_Expand(b.box, 1.01 * ${GRID_CLEARANCE_METERS} / (111320 * greatest(cos(radians(ST_YMax(b.box) + m.dlat)), 0.01)), m.dlat) AS wide
+    ) w
+   WHERE NOT EXISTS (SELECT 1 FROM boundary_pieces bp WHERE bp.set_id = $1 AND bp.geom && w.wide AND ST_Intersects(bp.geom, w.wide))`;
+
 interface PolygonCells {
   coveredZ: number[];
   coveredI: number[];
@@ -83,6 +108,30 @@ export async function buildInteriorGrid(dataSource: DataSource, setId: number, l
   }
   const b = borders.view();
   for (let k = 0; k < b.length; k += 2) builder.addBorder(b[k], b[k + 1]);
+
+  // Cells no polygon of this level touches: out at sea, abroad, or in a gap between polygons.
+  await dataSource.transaction((tx) => ensureBoundaryPieces(tx, setId));
+  // Tested coarse to fine: a cell that is not clear as a whole is split and its quarters tested.
+  let unknown = builder.unknownCells(CLEAR_MAX_Z);
+  while (unknown.length > 0) {
+    const next: typeof unknown = [];
+    for (let from = 0; from < unknown.length; from += CLEAR_CELLS_PER_STATEMENT) {
+      signal?.throwIfAborted();
+      const batch = unknown.slice(from, from + CLEAR_CELLS_PER_STATEMENT);
+      const clear: { k: number }[] = await dataSource.transaction(async (tx) => {
+        await tx.query(`SET LOCAL jit = off`);
+        return tx.query(CLEAR_CELLS_SQL, [setId, batch.map((c) => c.z), batch.map((c) => c.i), batch.map((c) => c.j)]);
+      });
+      const isClear = new Set(clear.map(({ k }) => k - 1));
+      batch.forEach((cell, m) => {
+        if (isClear.has(m)) builder.markClear(cell.slot);
+        else if (cell.z < CLEAR_MAX_Z) {
+          builder.splitUnknown(cell.slot).forEach((slot, q) => next.push({ z: cell.z + 1, i: cell.i * 2 + (q & 1), j: cell.j * 2 + (q >> 1), slot }));
+        }
+      });
+    }
+    unknown = next;
+  }
   return { grid: builder.finish(), coveredCells: builder.cellsAdded };
 }
 

@@ -3,7 +3,7 @@ import type { Logger } from '../logger';
 import { GRID_FORMAT, InteriorGrid } from './interior-grid';
 import { buildInteriorGrid } from './interior-grid-build';
 
-export type GridState = 'ready' | 'building' | 'failed' | 'absent';
+export type GridState = 'ready' | 'building' | 'failed' | 'absent' | 'off';
 
 interface Entry {
   state: GridState;
@@ -25,6 +25,8 @@ export class InteriorGridCache {
   constructor(
     private readonly dataSource: DataSource,
     private readonly log: Logger,
+    /** INTERIOR_GRID=off: every point goes through PostGIS. */
+    private readonly enabled = true,
   ) {}
 
   /** The grid, when it is in memory; null while it loads or builds. */
@@ -33,6 +35,7 @@ export class InteriorGridCache {
   }
 
   state(setId: number, level: number): GridState {
+    if (!this.enabled) return 'off';
     return this.entries.get(key(setId, level))?.state ?? 'absent';
   }
 
@@ -42,6 +45,7 @@ export class InteriorGridCache {
    * need not wait.
    */
   prepare(setId: number, level: number): Promise<void> {
+    if (!this.enabled) return Promise.resolve();
     const k = key(setId, level);
     let entry = this.entries.get(k);
     if (!entry) {
@@ -85,13 +89,27 @@ export class InteriorGridCache {
     return grid;
   }
 
+  /**
+   * Reads a stored grid in slices: bytea arrives as hex text, and one 20 MB value would cost the
+   * process ~100 MB of strings at once, kept by V8 as heap for the rest of its life.
+   */
   private async load(setId: number, level: number): Promise<InteriorGrid | null> {
-    const rows: { tree: Buffer }[] = await this.dataSource.query(
-      `SELECT tree FROM boundary_grids WHERE set_id = $1 AND level = $2 AND format = $3`,
-      [setId, level, GRID_FORMAT],
-    );
-    return rows.length > 0 ? InteriorGrid.fromBuffer(rows[0].tree) : null;
+    const where = `WHERE set_id = $1 AND level = $2 AND format = $3`;
+    const params = [setId, level, GRID_FORMAT];
+    const rows: { bytes: number }[] = await this.dataSource.query(`SELECT length(tree) AS bytes FROM boundary_grids ${where}`, params);
+    if (rows.length === 0) return null;
+    const slots = new Int32Array(rows[0].bytes / 4);
+    const bytes = Buffer.from(slots.buffer);
+    for (let offset = 0; offset < bytes.length; offset += LOAD_SLICE_BYTES) {
+      const [{ part }]: { part: Buffer }[] = await this.dataSource.query(
+        `SELECT substring(tree FROM $4::int FOR $5::int) AS part FROM boundary_grids ${where}`,
+        [...params, offset + 1, LOAD_SLICE_BYTES],
+      );
+      part.copy(bytes, offset);
+    }
+    return new InteriorGrid(slots);
   }
 }
 
 const key = (setId: number, level: number) => `${setId}:${level}`;
+const LOAD_SLICE_BYTES = 1 << 20;

@@ -13,10 +13,14 @@
  * cells of 1/1024° (about 92 m × 111 m). Cell edges are binary fractions of a degree, so the cell
  * of a point is computed exactly in floating point, in JavaScript and in PostGIS alike.
  *
+ * Cells far from every polygon are marked too (CLEAR: no polygon of any level within
+ * GRID_CLEARANCE_METERS), so points out at sea or abroad get NO_MATCH without a nearest search.
+ *
  * Layout: an Int32Array of nodes, four slots each (quadrant = x bit | y bit << 1). A slot holds
  *   0           nothing known here: ask PostGIS;
  *   -1          claimed by more than one polygon (overlapping polygons): ask PostGIS;
- *   < -1        a child node, at index -slot - 1;
+ *   -2          CLEAR;
+ *   < -2        a child node, at index -slot - 3;
  *   > 0         a boundary id: the whole cell lies in that boundary.
  */
 
@@ -24,12 +28,20 @@ export const GRID_ORIGIN_X = 124;
 export const GRID_ORIGIN_Y = 32;
 /** Cells at depth z are 2^-z degrees wide; the root (8°) is depth -3. */
 export const GRID_ROOT_Z = -3;
-export const GRID_MAX_Z = 10;
+export const GRID_MAX_Z = 11;
 /** Bumped whenever the frame, the depth or the layout changes, so stored grids are rebuilt. */
-export const GRID_FORMAT = 1;
+export const GRID_FORMAT = 2;
+/** A CLEAR cell has no polygon of any level within this distance (so NO_MATCH for requests up to it). */
+export const GRID_CLEARANCE_METERS = 200;
+/** What lookup returns for a CLEAR cell. */
+export const GRID_CLEAR = -2;
 
 const EMPTY = 0;
 const CONFLICT = -1;
+const CLEAR = GRID_CLEAR;
+const isChild = (v: number) => v < CLEAR;
+const childOf = (v: number) => -v - 3;
+const pointerTo = (node: number) => -node - 3;
 const LEVELS = GRID_MAX_Z - GRID_ROOT_Z; // steps from the root to a finest cell
 const FINEST_PER_DEGREE = 2 ** GRID_MAX_Z;
 const FINEST_SPAN = 2 ** LEVELS; // finest cells across the frame
@@ -37,7 +49,10 @@ const FINEST_SPAN = 2 ** LEVELS; // finest cells across the frame
 export class InteriorGrid {
   constructor(readonly slots: Int32Array) {}
 
-  /** The boundary id whose polygon covers the point's cell, or 0 when PostGIS has to decide. */
+  /**
+   * The boundary id whose polygon covers the point's cell; GRID_CLEAR when no polygon is within
+   * GRID_CLEARANCE_METERS; 0 when PostGIS has to decide.
+   */
   lookup(x: number, y: number): number {
     // x - 124 is exact for x in [62, 248] (Sterbenz), and scaling by a power of two is exact.
     const i = Math.floor((x - GRID_ORIGIN_X) * FINEST_PER_DEGREE);
@@ -47,22 +62,15 @@ export class InteriorGrid {
     let node = 0;
     for (let bit = LEVELS - 1; bit >= 0; bit--) {
       const v = slots[node * 4 + ((i >> bit) & 1) + (((j >> bit) & 1) << 1)];
-      if (v >= CONFLICT) return v > 0 ? v : EMPTY;
-      node = -v - 1;
+      if (!isChild(v)) return v === CONFLICT ? EMPTY : v;
+      node = childOf(v);
     }
     return EMPTY; // not reached: a finest slot never points further down
   }
 
-  /** Bytes to store (little-endian Int32, the layout above). */
+  /** Bytes to store: the slots as Int32 in the platform's byte order (little-endian wherever Node runs). */
   toBuffer(): Buffer {
     return Buffer.from(this.slots.buffer, this.slots.byteOffset, this.slots.byteLength);
-  }
-
-  static fromBuffer(buf: Buffer): InteriorGrid {
-    // Copied: a Buffer from the driver may start at an offset that is not a multiple of 4.
-    const slots = new Int32Array(buf.length / 4);
-    Buffer.from(slots.buffer).set(buf);
-    return new InteriorGrid(slots);
   }
 }
 
@@ -93,6 +101,39 @@ export class InteriorGridBuilder {
     this.put(GRID_MAX_Z, i, j, CONFLICT);
   }
 
+  /**
+   * Cells down to depth maxZ about which nothing is known yet (no polygon of the level covers
+   * any part of them), as candidates for CLEAR; `slot` is what markClear takes.
+   */
+  unknownCells(maxZ: number): { z: number; i: number; j: number; slot: number }[] {
+    const out: { z: number; i: number; j: number; slot: number }[] = [];
+    const walk = (node: number, z: number, i: number, j: number) => {
+      for (let q = 0; q < 4; q++) {
+        const slot = node * 4 + q;
+        const ci = i * 2 + (q & 1);
+        const cj = j * 2 + (q >> 1);
+        const v = this.slots[slot];
+        if (isChild(v)) walk(childOf(v), z + 1, ci, cj);
+        else if (v === EMPTY && z <= maxZ) out.push({ z, i: ci, j: cj, slot });
+      }
+    };
+    walk(0, GRID_ROOT_Z + 1, 0, 0);
+    return out;
+  }
+
+  markClear(slot: number): void {
+    if (this.slots[slot] !== EMPTY) throw new Error(`Only an unknown cell can be marked clear (slot ${slot} holds ${this.slots[slot]})`);
+    this.slots[slot] = CLEAR;
+  }
+
+  /** Splits an unknown cell into four unknown children; returns their slots (quadrant order). */
+  splitUnknown(slot: number): number[] {
+    if (this.slots[slot] !== EMPTY) throw new Error(`Only an unknown cell can be split (slot ${slot} holds ${this.slots[slot]})`);
+    const child = this.newNode(EMPTY);
+    this.slots[slot] = pointerTo(child);
+    return [0, 1, 2, 3].map((q) => child * 4 + q);
+  }
+
   finish(): InteriorGrid {
     return new InteriorGrid(this.slots.slice(0, this.nodes * 4));
   }
@@ -110,8 +151,8 @@ export class InteriorGridBuilder {
         this.slots[slot] = settle(v, value);
         return;
       }
-      if (v < CONFLICT) {
-        node = -v - 1;
+      if (isChild(v)) {
+        node = childOf(v);
         continue;
       }
       if (v === EMPTY && value === CONFLICT) return; // a border where nobody claims: nothing to undo
@@ -119,7 +160,7 @@ export class InteriorGridBuilder {
       // EMPTY: open a node. A larger cell claimed by another polygon: split it, so that only the
       // part both claim becomes undecided and the rest keeps its owner.
       const child = this.newNode(v);
-      this.slots[slot] = -child - 1;
+      this.slots[slot] = pointerTo(child);
       node = child;
     }
   }
