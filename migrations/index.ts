@@ -5,6 +5,7 @@ import { ChunkResults1764000000003 } from './1764000000003-ChunkResults';
 import { InteriorGrids1764000000004 } from './1764000000004-InteriorGrids';
 import { PackedChunkResults1764000000005 } from './1764000000005-PackedChunkResults';
 import { SmallerBoundaryPieces1764000000006 } from './1764000000006-SmallerBoundaryPieces';
+import { GeocodePointsFunction1764000000007 } from './1764000000007-GeocodePointsFunction';
 
 /** Listed explicitly (not globbed) so the same list works under tsx, a bundler or compiled output. */
 export const migrations = [
@@ -12,4 +13,5 @@ export const migrations = [
   InteriorGrids1764000000004,
   PackedChunkResults1764000000005,
   SmallerBoundaryPieces1764000000006,
+  GeocodePointsFunction1764000000007,
 ];

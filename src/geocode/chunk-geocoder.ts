@@ -1,7 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { ensureBoundaryPieces } from './boundary-pieces';
 import { GRID_CLEAR, GRID_CLEARANCE_METERS, type InteriorGrid } from './interior-grid';
-import { NEAREST_ORDER } from './nearest-order';
 import { RESULT_CODE } from './result-codes';
 
 /** One input row as the geocoder receives it: coordinates, or the reason they are unusable. */
@@ -55,17 +54,13 @@ export interface GeocodedChunk {
  *
  * 1. Rows without usable coordinates are INVALID with their reason; they never reach the database.
  * 2. With the deepest level's interior grid (interior-grid.ts), a point in a cell PostGIS proved
- *    to lie inside one polygon gets that polygon at once (about four points in five). Input in
- *    another system is first transformed to EPSG:4326 by PostGIS, in one statement.
- * 3. The other points go through PostGIS, set-based, one statement per step:
- *    a. stage them in a temporary table with a GiST index;
- *    b. match the deepest level with a polygon-driven join: the outer loop runs over the level's
- *       polygons, each probing the point index once, so PostGIS prepares each polygon once and
- *       tests only the points in its box (EXPLAIN: Nested Loop, boundaries outer, index scan on
- *       chunk_points inner);
- *    c. copy the few points left over (at sea, in gaps between polygons) to a second small table,
- *       and run the shallower levels and the nearest-boundary search over those alone.
- * 4. Insert the chunk's results as one row of arrays.
+ *    to lie inside one polygon gets that polygon at once, and a point in a cell far from every
+ *    polygon gets NO_MATCH (together about nine points in ten of the bench's). Input in another
+ *    system is first transformed to EPSG:4326 by PostGIS, in one statement.
+ * 3. The other points go through PostGIS, set-based, in one call (c2r_geocode_points, see
+ *    geocode-points-function.ts): staged with a GiST index, a polygon-driven join for the
+ *    deepest level, and the shallower levels and the nearest search for what is left over.
+ * 4. Insert the chunk's results as one row (packed ids and codes, arrays of distances and reasons).
  */
 export async function geocodeChunk(tx: EntityManager, request: ChunkRequest): Promise<GeocodedChunk> {
   const { rows } = request;
@@ -190,47 +185,14 @@ async function toLonLat(tx: EntityManager, points: ChunkPoints, srid: number): P
   return { index: points.index, xs, ys };
 }
 
-/** Steps 3a–c for the given points, writing each one's outcome into `chunk`. */
+/** Step 3 for the given points (c2r_geocode_points), writing each one's outcome into `chunk`. */
 async function lookUpInPostgis(tx: EntityManager, request: ChunkRequest, points: ChunkPoints, srid: number, chunk: StoredChunk): Promise<void> {
-  // JIT compiles these plans for ~130 ms per statement and never wins it back at chunk size.
-  await tx.query(`SET LOCAL jit = off`);
-  await stagePoints(tx, points, chunk.firstRow, srid);
-  // No ANALYZE: it costs ~100 ms per chunk and the plan (polygon-driven nested loop over the
-  // point index) is chosen without statistics too.
-  await tx.query(`CREATE INDEX ON chunk_points USING gist (geom)`);
-
+  await ensureBoundaryPieces(tx, request.setId);
   const [deepest, ...shallower] = request.levelsDeepestFirst;
-  // Polygon-driven even for the few thousand points the grid leaves: a point-driven probe of
-  // boundary_pieces measured 60% slower (216 against 137 ms for 9,400 border points).
-  await tx.query(
-    `CREATE TEMP TABLE chunk_hits ON COMMIT DROP AS
-     SELECT DISTINCT ON (cp.row_no) cp.row_no, b.id AS boundary_id
-       FROM boundaries b
-       JOIN chunk_points cp ON ST_Intersects(b.geom, cp.geom)
-      WHERE b.set_id = $1 AND b.level = $2
-      ORDER BY cp.row_no, b.id`,
-    [request.setId, deepest],
-  );
-  await tx.query(
-    `CREATE TEMP TABLE chunk_leftovers ON COMMIT DROP AS
-     SELECT cp.row_no, cp.geom, NULL::integer AS boundary_id, NULL::real AS distance_m
-       FROM chunk_points cp
-      WHERE cp.geom IS NOT NULL AND NOT EXISTS (SELECT 1 FROM chunk_hits h WHERE h.row_no = cp.row_no)`,
-  );
-  const [{ n: leftovers }] = await tx.query(`SELECT count(*)::int AS n FROM chunk_leftovers`);
-  if (leftovers > 0 && (shallower.length > 0 || request.maxDistanceMeters > 0)) await matchLeftovers(tx, request, shallower);
-
   const outcomes: { rowNo: number; boundaryId: number | null; result: number; distanceMeters: number | null; reason: string | null }[] = await tx.query(
-    `SELECT p.row_no AS "rowNo", coalesce(h.boundary_id, l.boundary_id) AS "boundaryId",
-            CASE WHEN p.geom IS NULL THEN ${RESULT_CODE.INVALID}
-                 WHEN h.boundary_id IS NOT NULL THEN ${RESULT_CODE.OK}
-                 WHEN l.boundary_id IS NULL THEN ${RESULT_CODE.NO_MATCH}
-                 WHEN l.distance_m IS NULL THEN ${RESULT_CODE.OK}
-                 ELSE ${RESULT_CODE.NEAREST} END AS result,
-            l.distance_m AS "distanceMeters", p.reason
-       FROM chunk_points p
-       LEFT JOIN chunk_hits h ON h.row_no = p.row_no
-       LEFT JOIN chunk_leftovers l ON l.row_no = p.row_no`,
+    `SELECT o_row_no AS "rowNo", o_boundary_id AS "boundaryId", o_result AS result, o_distance AS "distanceMeters", o_reason AS reason
+       FROM c2r_geocode_points($1, $2, $3, $4, $5, $6, $7, $8)`,
+    [toWkb(points), points.index, chunk.firstRow, srid, request.setId, deepest, shallower, request.maxDistanceMeters],
   );
   for (const o of outcomes) {
     const i = o.rowNo - chunk.firstRow;
@@ -239,7 +201,6 @@ async function lookUpInPostgis(tx: EntityManager, request: ChunkRequest, points:
     chunk.distances[i] = o.distanceMeters;
     chunk.reasons[i] = o.reason;
   }
-  await tx.query(`DROP TABLE chunk_points, chunk_hits, chunk_leftovers`);
 }
 
 /** One committed chunk as stored: the results of rows firstRow.. in row order, as parallel arrays. */
@@ -322,68 +283,4 @@ export function countResults(results: StoredResult[]): ChunkCounts {
     else counts.invalid++;
   }
   return counts;
-}
-
-/**
- * Stages the points in EPSG:4326, as one binary WKB MultiPoint (point k is the chunk's row at
- * index[k]), which PostGIS decodes three times faster than it parses text arrays. The whole
- * chunk is transformed in one statement; if PROJ rejects a point (outside the projection's
- * domain), the chunk is staged again through a per-row guarded transform so that only the
- * offending rows become INVALID.
- */
-async function stagePoints(tx: EntityManager, points: ChunkPoints, firstRowNo: number, srid: number): Promise<void> {
-  const params = [toWkb(points), points.index, firstRowNo, srid];
-  const sql = (transform: string) => `
-    CREATE TEMP TABLE chunk_points ON COMMIT DROP AS
-    SELECT $3::int + ($2::int[])[d.path[1]] AS row_no, t.geom,
-           CASE WHEN t.geom IS NULL THEN 'coordinates outside the domain of EPSG:' || $4::int END AS reason
-      FROM ST_DumpPoints(ST_GeomFromWKB($1, $4::int)) d
-      CROSS JOIN LATERAL (SELECT ${transform} AS geom) t`;
-  const fast = srid === 4326 ? 'd.geom' : 'ST_Transform(d.geom, 4326)';
-  await tx.query('SAVEPOINT stage_points');
-  try {
-    await tx.query(sql(fast), params);
-    await tx.query('RELEASE SAVEPOINT stage_points');
-  } catch (err) {
-    if (!/transform|projection|domain/i.test((err as Error).message)) throw err;
-    await tx.query('ROLLBACK TO SAVEPOINT stage_points');
-    await tx.query(sql('c2r_try_transform(d.geom, 4326)'), params);
-  }
-}
-
-/**
- * The points no deepest-level polygon contains (at sea, in gaps, on the border), one at a time
- * because they are few, against boundary_pieces: small pieces with tight boxes, so the index
- * returns only pieces really near and each test is cheap (whole provinces took ~10 ms a point).
- * One query does both remaining steps: a piece of a shallower level that contains the point
- * counts as distance 0, so the deepest containing level wins (OK), else the closest polygon
- * within the distance, the deepest level among those within 1 cm of the closest (NEAREST, see nearest-order.ts), measured on the spheroid. The boxes and
- * the planar test in degrees are supersets of that distance (a degree of longitude is at most
- * 111,320 m, of latitude at least 110,540 m); the spheroid distance decides.
- */
-async function matchLeftovers(tx: EntityManager, request: ChunkRequest, shallowerLevels: number[]): Promise<void> {
-  await ensureBoundaryPieces(tx, request.setId);
-  await tx.query(
-    `UPDATE chunk_leftovers l SET boundary_id = n.boundary_id, distance_m = nullif(n.d, 0)
-       FROM (SELECT cl.row_no, near.boundary_id, near.d
-               FROM chunk_leftovers cl
-               CROSS JOIN LATERAL (
-                 SELECT $2::float8 / (111320 * greatest(cos(radians(ST_Y(cl.geom))), 0.01)) AS dlon
-               ) r
-               CROSS JOIN LATERAL (
-                 SELECT c.boundary_id, c.level, c.d
-                   FROM (SELECT bp.boundary_id, bp.level,
-                                CASE WHEN bp.level = ANY($3::int[]) AND ST_Intersects(bp.geom, cl.geom) THEN 0
-                                     WHEN $2::float8 > 0 AND ST_DWithin(bp.geom, cl.geom, r.dlon)
-                                     THEN ST_Distance(bp.geom::geography, cl.geom::geography) END AS d
-                           FROM boundary_pieces bp
-                          WHERE bp.set_id = $1 AND bp.geom && ST_Expand(cl.geom, r.dlon, $2::float8 / 110540)
-                         OFFSET 0) c -- computes d once; flattened, it is evaluated for the filter and again for the sort
-                  WHERE c.d <= $2::float8
-                  ORDER BY ${NEAREST_ORDER}, c.boundary_id
-                  LIMIT 1
-               ) near) n
-      WHERE l.row_no = n.row_no`,
-    [request.setId, request.maxDistanceMeters, shallowerLevels],
-  );
 }
