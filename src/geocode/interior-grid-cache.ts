@@ -112,4 +112,4 @@ export class InteriorGridCache {
 }
 
 const key = (setId: number, level: number) => `${setId}:${level}`;
-const LOAD_SLICE_BYTES = 1 << 20;
+const LOAD_SLICE_BYTES = 1 << 18;
