@@ -3,7 +3,7 @@ import type { Logger } from '../logger';
 import { GRID_FORMAT, InteriorGrid } from './interior-grid';
 import { buildInteriorGrid } from './interior-grid-build';
 
-export type GridState = 'ready' | 'building' | 'failed' | 'absent' | 'off';
+export type GridState = 'ready' | 'loading' | 'building' | 'failed' | 'absent' | 'off';
 
 interface Entry {
   state: GridState;
@@ -49,9 +49,9 @@ export class InteriorGridCache {
     const k = key(setId, level);
     let entry = this.entries.get(k);
     if (!entry) {
-      entry = { state: 'building', grid: null, done: Promise.resolve() };
+      entry = { state: 'loading', grid: null, done: Promise.resolve() };
       const e = entry;
-      e.done = this.loadOrBuild(setId, level).then(
+      e.done = this.loadOrBuild(setId, level, e).then(
         (grid) => {
           e.grid = grid;
           e.state = grid ? 'ready' : 'absent';
@@ -72,9 +72,10 @@ export class InteriorGridCache {
     await Promise.all([...this.entries.values()].map((e) => e.done));
   }
 
-  private async loadOrBuild(setId: number, level: number): Promise<InteriorGrid | null> {
+  private async loadOrBuild(setId: number, level: number, entry: Entry): Promise<InteriorGrid | null> {
     const stored = await this.load(setId, level);
     if (stored) return stored;
+    entry.state = 'building';
     const t = Date.now();
     this.log.info(`Building the interior grid of boundary set ${setId}, level ${level} (once per set; conversions meanwhile use PostGIS alone)…`);
     const { grid, coveredCells } = await buildInteriorGrid(this.dataSource, setId, level, this.stopping.signal);

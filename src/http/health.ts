@@ -5,8 +5,8 @@ import type { InteriorGridCache } from '../geocode/interior-grid-cache';
 
 /**
  * GET /healthz — 200 once the database answers, is migrated and has a boundary set; 503 before.
- * `interiorGrid` tells whether the default set's grid is in memory ('building' on first start:
- * conversions work meanwhile, only slower).
+ * `interiorGrid` tells whether the default set's grid is in memory ('loading' from the database at
+ * start, 'building' on first start: conversions work meanwhile, only slower).
  */
 export function healthHandler(dataSource: DataSource, sets: BoundarySetService, grids: InteriorGridCache, embedded: boolean) {
   return async (_req: Request, res: Response) => {
