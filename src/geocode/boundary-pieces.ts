@@ -13,26 +13,74 @@ const LOCK_NAMESPACE = 0x6332_7270; // "c2rp"
 const known = new WeakMap<DataSource, Set<number>>();
 
 /**
- * Makes sure the set's boundaries are in boundary_pieces, building them on first use (about a
- * second for the KOSTAT 읍면동 set on PostgreSQL). Runs inside the caller's transaction; the
- * advisory lock makes a concurrent worker wait for the first build instead of doing it twice.
+ * Makes sure the set's boundaries are in boundary_pieces, building what is missing on first use.
+ * Runs inside the caller's transaction; the advisory lock makes a concurrent worker wait for the
+ * first build instead of doing it twice. Usually buildBoundaryPieces has done the work already,
+ * in the background.
  */
 export async function ensureBoundaryPieces(tx: EntityManager, setId: number): Promise<void> {
   const sets = known.get(tx.connection) ?? new Set<number>();
   known.set(tx.connection, sets);
   if (sets.has(setId)) return;
-  await tx.query(`SELECT pg_advisory_xact_lock($1, $2)`, [LOCK_NAMESPACE, setId]);
-  const built = await tx.query(`SELECT 1 FROM boundary_pieces_built WHERE set_id = $1`, [setId]);
-  if (built.length > 0) {
+  if (await lockUnlessBuilt(tx, setId)) {
     sets.add(setId);
     return;
   }
-  await tx.query(
-    `INSERT INTO boundary_pieces (set_id, boundary_id, level, geom)
-     SELECT set_id, id, level, ST_Subdivide(geom, ${MAX_PIECE_VERTICES}) FROM boundaries WHERE set_id = $1`,
-    [setId],
-  );
+  await insertMissingPieces(tx, setId, null);
   await tx.query(`INSERT INTO boundary_pieces_built (set_id) VALUES ($1)`, [setId]);
   // Not remembered yet: the caller's transaction may still roll back. The next call finds the
   // committed marker row and remembers it then.
+}
+
+/** Vertices cut per transaction by buildBoundaryPieces (a province alone can have 20,000). */
+const VERTICES_PER_TRANSACTION = 20_000;
+
+/**
+ * Builds a set's pieces in the background, in transactions of about VERTICES_PER_TRANSACTION
+ * vertices: all at once took 20 s on the embedded database, whose single connection nothing else
+ * could use meanwhile.
+ */
+export async function buildBoundaryPieces(dataSource: DataSource, setId: number, signal?: AbortSignal): Promise<void> {
+  const boundaries: { id: number; vertices: number }[] = await dataSource.query(
+    `SELECT id, ST_NPoints(geom) AS vertices FROM boundaries WHERE set_id = $1 ORDER BY id`,
+    [setId],
+  );
+  const batches: number[][] = [[]];
+  let vertices = 0;
+  for (const b of boundaries) {
+    if (vertices >= VERTICES_PER_TRANSACTION) {
+      batches.push([]);
+      vertices = 0;
+    }
+    batches[batches.length - 1].push(b.id);
+    vertices += b.vertices;
+  }
+  for (const batch of batches) {
+    signal?.throwIfAborted();
+    const done = await dataSource.transaction(async (tx) => {
+      if (await lockUnlessBuilt(tx, setId)) return true;
+      await insertMissingPieces(tx, setId, batch);
+      return false;
+    });
+    if (done) return;
+  }
+  await dataSource.transaction((tx) => ensureBoundaryPieces(tx, setId)); // nothing left but the marker
+}
+
+/** Takes the set's build lock; true when the set's pieces are complete already. */
+async function lockUnlessBuilt(tx: EntityManager, setId: number): Promise<boolean> {
+  await tx.query(`SELECT pg_advisory_xact_lock($1, $2)`, [LOCK_NAMESPACE, setId]);
+  return (await tx.query(`SELECT 1 FROM boundary_pieces_built WHERE set_id = $1`, [setId])).length > 0;
+}
+
+/** Pieces of the given boundaries of the set (all when null) that have none yet. */
+async function insertMissingPieces(tx: EntityManager, setId: number, boundaryIds: number[] | null): Promise<void> {
+  await tx.query(
+    `INSERT INTO boundary_pieces (set_id, boundary_id, level, geom)
+     SELECT b.set_id, b.id, b.level, ST_Subdivide(b.geom, ${MAX_PIECE_VERTICES})
+       FROM boundaries b
+      WHERE b.set_id = $1 AND ($2::integer[] IS NULL OR b.id = ANY($2::integer[]))
+        AND NOT EXISTS (SELECT 1 FROM boundary_pieces p WHERE p.boundary_id = b.id)`,
+    [setId, boundaryIds],
+  );
 }

@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { ensureBoundaryPieces } from './boundary-pieces';
+import { buildBoundaryPieces } from './boundary-pieces';
 import { GRID_CLEARANCE_METERS, GRID_MAX_Z, GRID_ORIGIN_X, GRID_ORIGIN_Y, InteriorGridBuilder, type InteriorGrid } from './interior-grid';
 
 /** Depth at which each polygon's box is first cut into cells (1/64°, about 1.5 km). */
@@ -88,6 +88,9 @@ interface PolygonCells {
  * polygon's covered cells are in, then applied (see InteriorGridBuilder).
  */
 export async function buildInteriorGrid(dataSource: DataSource, setId: number, level: number, signal?: AbortSignal): Promise<{ grid: InteriorGrid; coveredCells: number }> {
+  // The set's pieces first: the CLEAR test below needs them, and so do the nearest search and the
+  // single-point lookup, which would otherwise build them (seconds) inside a user's request.
+  await buildBoundaryPieces(dataSource, setId, signal);
   const polygons: { id: number }[] = await dataSource.query(
     `SELECT id FROM boundaries WHERE set_id = $1 AND level = $2 ORDER BY id`,
     [setId, level],
@@ -110,7 +113,6 @@ export async function buildInteriorGrid(dataSource: DataSource, setId: number, l
   for (let k = 0; k < b.length; k += 2) builder.addBorder(b[k], b[k + 1]);
 
   // Cells no polygon of this level touches: out at sea, abroad, or in a gap between polygons.
-  await dataSource.transaction((tx) => ensureBoundaryPieces(tx, setId));
   // Tested coarse to fine: a cell that is not clear as a whole is split and its quarters tested.
   let unknown = builder.unknownCells(CLEAR_MAX_Z);
   while (unknown.length > 0) {

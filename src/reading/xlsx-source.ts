@@ -1,5 +1,6 @@
 import ExcelJS from 'exceljs';
 import WorkbookXform from 'exceljs/lib/xlsx/xform/book/workbook-xform.js';
+import SharedStringsXform from 'exceljs/lib/xlsx/xform/strings/shared-strings-xform.js';
 import unzipper from 'unzipper';
 import { UserInputError } from '../errors';
 import type { CellValue, ReadSettings, Row, SheetRows, TableSource } from './table-source';
@@ -13,6 +14,7 @@ export class XlsxSource implements TableSource {
   readonly settings: ReadSettings = { format: 'XLSX' };
   private names: string[] | null = null;
   private workbookModel: Promise<unknown> | undefined;
+  private sharedStrings: Promise<unknown[]> | undefined;
 
   constructor(private readonly file: string) {}
 
@@ -34,7 +36,7 @@ export class XlsxSource implements TableSource {
         await drain(sheet);
         continue;
       }
-      yield* sheetRows(sheet);
+      yield* sheetRows(sheet, () => (this.sharedStrings ??= readSharedStrings(this.file)));
       return;
     }
     throw new Error(`Sheet "${wanted}" not found`);
@@ -46,7 +48,7 @@ export class XlsxSource implements TableSource {
       names.push(sheetName(sheet));
       // The reader parses a sheet only while its rows are pulled: one iterator, shared by the
       // caller and the drain below, so a sheet the caller stopped reading is finished here.
-      const iterator = sheetRows(sheet);
+      const iterator = sheetRows(sheet, () => (this.sharedStrings ??= readSharedStrings(this.file)));
       yield { name: sheetName(sheet), rows: { [Symbol.asyncIterator]: () => iterator } };
       for await (const _row of { [Symbol.asyncIterator]: () => iterator }) {
         // skipped: the caller did not read this sheet to its end
@@ -88,6 +90,24 @@ async function readWorkbookModel(file: string): Promise<unknown> {
   return xform.model;
 }
 
+/**
+ * The workbook's shared strings, read from the zip directory. Only needed when exceljs hands out
+ * a cell as an unresolved `{ sharedString: index }`, which it does, intermittently, for sheets it
+ * parses from its temporary copy when the zip puts the sheets before xl/sharedStrings.xml (as
+ * exceljs's own writer does); the text came out as "[object Object]" before.
+ */
+async function readSharedStrings(file: string): Promise<unknown[]> {
+  const directory = await unzipper.Open.file(file);
+  const entry = directory.files.find((f) => f.path === 'xl/sharedStrings.xml');
+  if (!entry) return [];
+  const xform = new SharedStringsXform();
+  await xform.parseStream(entry.stream());
+  return xform.model.values;
+}
+
+const isUnresolvedSharedString = (v: unknown): v is { sharedString: number } =>
+  typeof v === 'object' && v !== null && typeof (v as { sharedString?: unknown }).sharedString === 'number';
+
 function sheetName(sheet: unknown): string {
   return String((sheet as { name?: string; id?: number }).name ?? `Sheet${(sheet as { id?: number }).id ?? ''}`);
 }
@@ -99,17 +119,24 @@ async function drain(sheet: unknown): Promise<void> {
 }
 
 /** A sheet's rows in order; empty rows are absent from the stream and put back as [] so positions stay as in the file. */
-async function* sheetRows(sheet: unknown): AsyncGenerator<Row> {
+async function* sheetRows(sheet: unknown, sharedStrings: () => Promise<unknown[]>): AsyncGenerator<Row> {
   let next = 1;
   for await (const row of sheet as AsyncIterable<ExcelJS.Row>) {
     for (; next < row.number; next++) yield [];
-    yield rowValues(row);
+    const values = row.values as unknown[];
+    if (values.some(isUnresolvedSharedString)) {
+      const table = await sharedStrings();
+      for (let i = 0; i < values.length; i++) {
+        const v = values[i];
+        if (isUnresolvedSharedString(v)) values[i] = table[v.sharedString] ?? null;
+      }
+    }
+    yield rowValues(values);
     next = row.number + 1;
   }
 }
 
-function rowValues(row: ExcelJS.Row): Row {
-  const values = row.values as unknown[];
+function rowValues(values: unknown[]): Row {
   const out: Row = [];
   for (let i = 1; i < values.length; i++) out.push(toCellValue(values[i]));
   return out;

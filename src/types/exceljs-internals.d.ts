@@ -5,3 +5,11 @@ declare module 'exceljs/lib/xlsx/xform/book/workbook-xform.js' {
     parseStream(stream: NodeJS.ReadableStream): Promise<unknown>;
   }
 }
+
+/** exceljs's parser for xl/sharedStrings.xml: each value is a string or `{ richText }`. */
+declare module 'exceljs/lib/xlsx/xform/strings/shared-strings-xform.js' {
+  export default class SharedStringsXform {
+    model: { values: unknown[] };
+    parseStream(stream: NodeJS.ReadableStream): Promise<unknown>;
+  }
+}
