@@ -1,7 +1,6 @@
 import { loadConfig } from '../src/config';
 import { createLogger } from '../src/logger';
 import { startServer } from '../src/server';
-import { deepestLevel } from '../src/boundaries/set-service';
 import { oneQueryPerPoint } from './old-way';
 import type { ChildMessage, ParentMessage } from './server-process';
 
@@ -17,8 +16,8 @@ await server.ready;
 // it is built (first start) or loaded (every later start).
 const gridStarted = Date.now();
 const set = await server.services.boundarySets.resolve();
-await server.grids.prepare(set.id, deepestLevel(set));
-const grid = { state: server.grids.state(set.id, deepestLevel(set)), ms: Date.now() - gridStarted };
+await server.grids.prepareSet(set);
+const grid = { state: server.grids.stateOfSet(set), ms: Date.now() - gridStarted };
 
 const send = (msg: ChildMessage) => process.send!(msg);
 

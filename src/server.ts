@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CatalogCache } from './boundaries/catalog';
 import { ensureDefaultBoundarySet } from './boundaries/default-set';
-import { BoundarySetService, deepestLevel } from './boundaries/set-service';
+import { BoundarySetService } from './boundaries/set-service';
 import type { Config } from './config';
 import { ConversionService } from './conversion/conversion-service';
 import { FileStore } from './conversion/file-store';
@@ -128,7 +128,7 @@ export async function startServer(
     if (options.startWorker !== false) worker.start();
     // The default set's interior grid: loaded, or built in the background on first start.
     const set = await boundarySets.resolve().catch(() => null);
-    if (set) void grids.prepare(set.id, deepestLevel(set));
+    if (set) void grids.prepareSet(set);
   });
   ready.catch((err) => log.error('Could not load the bundled boundary set', err));
 

@@ -109,8 +109,8 @@ describe(`interior grid against PostGIS alone (${process.env.DATABASE_URL ? 'Pos
     const set = await server.services.boundarySets.resolve();
     const fresh = new InteriorGridCache(server.db.dataSource, createLogger('error'));
     const t = Date.now();
-    await fresh.prepare(set.id, deepestLevel(set));
-    assert.equal(fresh.state(set.id, deepestLevel(set)), 'ready');
+    await fresh.prepareSet(set);
+    assert.equal(fresh.stateOfSet(set), 'ready');
     assert.ok(Date.now() - t < 15_000, 'loading takes seconds at most; building takes much longer');
     const loaded = fresh.get(set.id, deepestLevel(set))!;
     assert.deepEqual(loaded.slots, grid.slots);

@@ -1,4 +1,4 @@
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { buildBoundaryPieces } from './boundary-pieces';
 import { GRID_CLEARANCE_METERS, GRID_MAX_Z, GRID_ORIGIN_X, GRID_ORIGIN_Y, InteriorGridBuilder, type InteriorGrid } from './interior-grid';
 
@@ -99,9 +99,7 @@ export async function buildInteriorGrid(dataSource: DataSource, setId: number, l
   const borders = new GrowableInt32Array();
   for (let from = 0; from < polygons.length; from += POLYGONS_PER_TRANSACTION) {
     signal?.throwIfAborted();
-    await dataSource.transaction(async (tx) => {
-      // JIT would spend ~300 ms compiling each of these small statements.
-      await tx.query(`SET LOCAL jit = off`);
+    await withoutJit(dataSource, async (tx) => {
       for (const { id } of polygons.slice(from, from + POLYGONS_PER_TRANSACTION)) {
         const [cells]: PolygonCells[] = await tx.query(POLYGON_CELLS_SQL, [id]);
         for (let k = 0; k < cells.coveredZ.length; k++) builder.addCovered(cells.coveredZ[k], cells.coveredI[k], cells.coveredJ[k], id);
@@ -120,10 +118,9 @@ export async function buildInteriorGrid(dataSource: DataSource, setId: number, l
     for (let from = 0; from < unknown.length; from += CLEAR_CELLS_PER_STATEMENT) {
       signal?.throwIfAborted();
       const batch = unknown.slice(from, from + CLEAR_CELLS_PER_STATEMENT);
-      const clear: { k: number }[] = await dataSource.transaction(async (tx) => {
-        await tx.query(`SET LOCAL jit = off`);
-        return tx.query(CLEAR_CELLS_SQL, [setId, batch.map((c) => c.z), batch.map((c) => c.i), batch.map((c) => c.j)]);
-      });
+      const clear: { k: number }[] = await withoutJit(dataSource, (tx) =>
+        tx.query(CLEAR_CELLS_SQL, [setId, batch.map((c) => c.z), batch.map((c) => c.i), batch.map((c) => c.j)]),
+      );
       const isClear = new Set(clear.map(({ k }) => k - 1));
       batch.forEach((cell, m) => {
         if (isClear.has(m)) builder.markClear(cell.slot);
@@ -135,6 +132,14 @@ export async function buildInteriorGrid(dataSource: DataSource, setId: number, l
     unknown = next;
   }
   return { grid: builder.finish(), coveredCells: builder.cellsAdded };
+}
+
+/** A short transaction of small statements: JIT would spend ~300 ms compiling each of them. */
+async function withoutJit<T>(dataSource: DataSource, work: (tx: EntityManager) => Promise<T>): Promise<T> {
+  return dataSource.transaction(async (tx) => {
+    await tx.query(`SET LOCAL jit = off`);
+    return work(tx);
+  });
 }
 
 /** Pairs of cell indexes, without a JavaScript array of a million numbers on the heap. */

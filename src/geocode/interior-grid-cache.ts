@@ -1,4 +1,6 @@
 import type { DataSource } from 'typeorm';
+import { deepestLevel } from '../boundaries/set-service';
+import type { BoundarySet } from '../entities/BoundarySet';
 import type { Logger } from '../logger';
 import { GRID_FORMAT, InteriorGrid } from './interior-grid';
 import { buildInteriorGrid } from './interior-grid-build';
@@ -64,6 +66,15 @@ export class InteriorGridCache {
       this.entries.set(k, entry);
     }
     return entry.done;
+  }
+
+  /** prepare() for the level a set's points are matched at first, its deepest. */
+  prepareSet(set: BoundarySet): Promise<void> {
+    return this.prepare(set.id, deepestLevel(set));
+  }
+
+  stateOfSet(set: BoundarySet): GridState {
+    return this.state(set.id, deepestLevel(set));
   }
 
   /** Stops builds in progress and waits for them, so the database can close. */

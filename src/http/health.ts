@@ -1,6 +1,6 @@
 import type { Request, Response } from 'express';
 import type { DataSource } from 'typeorm';
-import { deepestLevel, type BoundarySetService } from '../boundaries/set-service';
+import type { BoundarySetService } from '../boundaries/set-service';
 import type { InteriorGridCache } from '../geocode/interior-grid-cache';
 
 /**
@@ -18,7 +18,7 @@ export function healthHandler(dataSource: DataSource, sets: BoundarySetService, 
         database: embedded ? 'embedded' : 'postgresql',
         migrated: !pending,
         boundarySetLoaded: ready,
-        interiorGrid: set ? grids.state(set.id, deepestLevel(set)) : 'absent',
+        interiorGrid: set ? grids.stateOfSet(set) : 'absent',
       };
       res.status(!pending && ready ? 200 : 503).json({ status: !pending && ready ? 'ok' : 'starting', ...body });
     } catch (err) {

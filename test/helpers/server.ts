@@ -8,7 +8,7 @@ import { loadConfig, type Config } from '../../src/config';
 import { openDatabase } from '../../src/db/database';
 import { createLogger } from '../../src/logger';
 import { startServer, type RunningServer, type StartOptions } from '../../src/server';
-import { deepestLevel, BoundarySetService } from '../../src/boundaries/set-service';
+import { BoundarySetService } from '../../src/boundaries/set-service';
 import { InteriorGridCache } from '../../src/geocode/interior-grid-cache';
 import type { DataSource } from 'typeorm';
 
@@ -41,7 +41,7 @@ export async function startTestServer(env: Record<string, string> = {}, options:
   // Tests run with the default set's interior grid in memory, as a server does once it has
   // built it: loaded from the template (embedded) or built by the first server (PostgreSQL).
   const set = await server.services.boundarySets.resolve();
-  await server.grids.prepare(set.id, deepestLevel(set));
+  await server.grids.prepareSet(set);
   const close = server.close;
   return {
     ...server,
@@ -90,8 +90,8 @@ async function ensureTemplate(): Promise<void> {
 async function buildDefaultGrid(dataSource: DataSource): Promise<void> {
   const set = await new BoundarySetService(dataSource).resolve();
   const grids = new InteriorGridCache(dataSource, createLogger('error'));
-  await grids.prepare(set.id, deepestLevel(set));
-  if (grids.state(set.id, deepestLevel(set)) !== 'ready') throw new Error('Could not build the interior grid for the test template');
+  await grids.prepareSet(set);
+  if (grids.stateOfSet(set) !== 'ready') throw new Error('Could not build the interior grid for the test template');
 }
 
 /** The template is rebuilt whenever the migrations, the importer or the bundled data change. */
