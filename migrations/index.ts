@@ -6,6 +6,8 @@ import { InteriorGrids1764000000004 } from './1764000000004-InteriorGrids';
 import { PackedChunkResults1764000000005 } from './1764000000005-PackedChunkResults';
 import { SmallerBoundaryPieces1764000000006 } from './1764000000006-SmallerBoundaryPieces';
 import { GeocodePointsFunction1764000000007 } from './1764000000007-GeocodePointsFunction';
+import { SpheroidDistances1764000000008 } from './1764000000008-SpheroidDistances';
+import { SparseChunkNotes1764000000009 } from './1764000000009-SparseChunkNotes';
 
 /** Listed explicitly (not globbed) so the same list works under tsx, a bundler or compiled output. */
 export const migrations = [
@@ -14,4 +16,6 @@ export const migrations = [
   PackedChunkResults1764000000005,
   SmallerBoundaryPieces1764000000006,
   GeocodePointsFunction1764000000007,
+  SpheroidDistances1764000000008,
+  SparseChunkNotes1764000000009,
 ];

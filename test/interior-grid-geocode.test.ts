@@ -8,7 +8,7 @@ import { GRID_MAX_Z, GRID_ORIGIN_X, GRID_ORIGIN_Y, type InteriorGrid } from '../
 import { InteriorGridCache } from '../src/geocode/interior-grid-cache';
 import { createLogger } from '../src/logger';
 import { pointGenerator, seededRandom } from '../bench/generate-csv';
-import { uploadConversion } from './helpers/graphql';
+import { gql, uploadConversion } from './helpers/graphql';
 import { FIXTURES, startTestServer, type TestServer } from './helpers/server';
 
 const CENTROIDS = path.join(FIXTURES, 'inner-centroids-5179.tsv');
@@ -33,7 +33,11 @@ describe(`interior grid against PostGIS alone (${process.env.DATABASE_URL ? 'Pos
     const levels = set.levels.map((l) => l.level).sort((a, b) => b - a);
     base = { conversionId: body.data!.createConversion.id, setId: set.id, maxDistanceMeters: 200, levelsDeepestFirst: levels };
   });
-  after(() => server?.close());
+  after(async () => {
+    // The holder conversion must not stay queued for a later test file's worker to claim.
+    if (base) await gql(server.graphqlUrl, `mutation ($id: ID!) { cancelConversion(id: $id) { status } }`, { id: base.conversionId });
+    await server?.close();
+  });
 
   /** Geocodes in a transaction that is rolled back, so the same rows can be geocoded again. */
   async function geocode(request: ChunkRequest): Promise<GeocodedChunk> {

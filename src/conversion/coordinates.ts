@@ -2,6 +2,9 @@ import type { CellValue } from '../reading/table-source';
 
 export type ParsedCoordinate = { value: number } | { problem: string };
 
+/** What a coordinate cell's text must look like once trimmed: a plain decimal, maybe with an exponent. */
+const NUMBER_TEXT = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
 /**
  * Reads one coordinate cell: numbers as they are, text trimmed (exports often pad values with
  * spaces) and parsed strictly, so `12a` or `1.2.3` are reported instead of half-read.
@@ -12,20 +15,38 @@ export function parseCoordinate(cell: CellValue): ParsedCoordinate {
   if (typeof cell === 'boolean' || cell instanceof Date) return { problem: `${String(cell)} is not a number` };
   const text = cell.trim();
   if (text === '') return { problem: 'empty' };
-  if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(text)) return { problem: `"${text.slice(0, 40)}" is not a number` };
+  if (!NUMBER_TEXT.test(text)) return { problem: `"${text.slice(0, 40)}" is not a number` };
   const value = Number(text);
   return Number.isFinite(value) ? { value } : { problem: `"${text.slice(0, 40)}" is not a finite number` };
 }
 
+export type PointReading = { x: number; y: number; invalidReason: null } | { x: null; y: null; invalidReason: string };
+
 /**
  * Turns a row's two cells into coordinates or the reason they are unusable. Only EPSG:4326 has a
  * range we can check here; a projected CRS's domain is checked by PostGIS when it transforms.
+ *
+ * Runs for every row of a conversion, so the usual case (two cells that are plain numbers, in
+ * range) is read without building the intermediate results; anything else goes through
+ * parseCoordinate, which accepts and rejects exactly what this path would, and says why.
  */
-export function readPoint(
-  xCell: CellValue,
-  yCell: CellValue,
-  srid: number,
-): { x: number; y: number; invalidReason: null } | { x: null; y: null; invalidReason: string } {
+export function readPoint(xCell: CellValue, yCell: CellValue, srid: number): PointReading {
+  const x = plainNumber(xCell);
+  const y = plainNumber(yCell);
+  if (Number.isFinite(x) && Number.isFinite(y) && (srid !== 4326 || (Math.abs(x) <= 180 && Math.abs(y) <= 90))) {
+    return { x, y, invalidReason: null };
+  }
+  return readPointExplained(xCell, yCell, srid);
+}
+
+/** A cell's number when it is one or is untrimmed text of one; NaN for everything else. */
+function plainNumber(cell: CellValue): number {
+  if (typeof cell === 'number') return cell;
+  if (typeof cell === 'string' && NUMBER_TEXT.test(cell)) return Number(cell);
+  return NaN;
+}
+
+function readPointExplained(xCell: CellValue, yCell: CellValue, srid: number): PointReading {
   const x = parseCoordinate(xCell);
   const y = parseCoordinate(yCell);
   const problems: string[] = [];

@@ -60,7 +60,8 @@ export interface GeocodedChunk {
  * 3. The other points go through PostGIS, set-based, in one call (c2r_geocode_points, see
  *    geocode-points-function.ts): staged with a GiST index, a polygon-driven join for the
  *    deepest level, and the shallower levels and the nearest search for what is left over.
- * 4. Insert the chunk's results as one row (packed ids and codes, arrays of distances and reasons).
+ * 4. Insert the chunk's results as one row (packed ids and codes; distances and reasons of the few
+ *    rows that have one).
  */
 export async function geocodeChunk(tx: EntityManager, request: ChunkRequest): Promise<GeocodedChunk> {
   const { rows } = request;
@@ -69,10 +70,10 @@ export async function geocodeChunk(tx: EntityManager, request: ChunkRequest): Pr
   const chunk: StoredChunk = {
     firstRow: firstRowNo,
     rowCount: n,
-    boundaryIds: new Array<number | null>(n).fill(null),
-    results: new Array<number>(n).fill(RESULT_CODE.INVALID),
-    distances: new Array<number | null>(n).fill(null),
-    reasons: new Array<string | null>(n).fill(null),
+    boundaryIds: new Int32Array(n),
+    results: new Int16Array(n).fill(RESULT_CODE.INVALID),
+    distances: new Map(),
+    reasons: new Map(),
   };
   let points = usablePoints(rows, chunk.reasons);
   let srid = request.srid;
@@ -102,10 +103,11 @@ export async function geocodeChunk(tx: EntityManager, request: ChunkRequest): Pr
   }
   if (points.index.length > 0) await lookUpInPostgis(tx, request, points, srid, chunk);
 
+  const notes = notesOf(chunk);
   await tx.query(
-    `INSERT INTO conversion_chunks (conversion_id, first_row, row_count, boundary_ids, results, distances, reasons)
-     VALUES ($1, $2, $3, $4, $5, $6::real[], $7::text[])`,
-    [request.conversionId, firstRowNo, n, packInt32(chunk.boundaryIds), packInt16(chunk.results), chunk.distances, chunk.reasons],
+    `INSERT INTO conversion_chunks (conversion_id, first_row, row_count, boundary_ids, results, note_offsets, note_distances, note_reasons)
+     VALUES ($1, $2, $3, $4, $5, $6::integer[], $7::real[], $8::text[])`,
+    [request.conversionId, firstRowNo, n, bigEndian(chunk.boundaryIds), bigEndian(chunk.results), notes.offsets, notes.distances, notes.reasons],
   );
   return { results: unpack(chunk, firstRowNo, firstRowNo + n), gridMatches };
 }
@@ -118,7 +120,7 @@ interface ChunkPoints {
 }
 
 /** The rows that have coordinates; the others get their reason written into `reasons`. */
-function usablePoints(rows: ChunkRow[], reasons: (string | null)[]): ChunkPoints {
+function usablePoints(rows: ChunkRow[], reasons: Map<number, string>): ChunkPoints {
   const firstRowNo = rows[0].rowNo;
   const index: number[] = [];
   const xs = new Float64Array(rows.length);
@@ -130,7 +132,7 @@ function usablePoints(rows: ChunkRow[], reasons: (string | null)[]): ChunkPoints
       xs[index.length] = r.x;
       ys[index.length] = r.y;
       index.push(i);
-    } else reasons[i] = r.invalidReason ?? 'no coordinates';
+    } else reasons.set(i, r.invalidReason ?? 'no coordinates');
   }
   return { index, xs: xs.subarray(0, index.length), ys: ys.subarray(0, index.length) };
 }
@@ -196,37 +198,56 @@ async function lookUpInPostgis(tx: EntityManager, request: ChunkRequest, points:
   );
   for (const o of outcomes) {
     const i = o.rowNo - chunk.firstRow;
-    chunk.boundaryIds[i] = o.boundaryId;
+    chunk.boundaryIds[i] = o.boundaryId ?? 0;
     chunk.results[i] = o.result;
-    chunk.distances[i] = o.distanceMeters;
-    chunk.reasons[i] = o.reason;
+    if (o.distanceMeters !== null) chunk.distances.set(i, o.distanceMeters);
+    if (o.reason !== null) chunk.reasons.set(i, o.reason);
   }
 }
 
-/** One committed chunk as stored: the results of rows firstRow.. in row order, as parallel arrays. */
+/** One chunk's results in row order: rows firstRow.. */
 interface StoredChunk {
   firstRow: number;
   rowCount: number;
-  boundaryIds: (number | null)[];
-  results: number[];
-  distances: (number | null)[];
-  reasons: (string | null)[];
+  /** Boundary id per row, 0 for none. */
+  boundaryIds: Int32Array;
+  /** RESULT_CODE per row. */
+  results: Int16Array;
+  /** By offset in the chunk, for the few rows that have one: NEAREST rows' distances in metres… */
+  distances: Map<number, number>;
+  /** …and INVALID rows' reasons. */
+  reasons: Map<number, string>;
 }
 
 /**
  * Boundary ids and result codes are stored packed (see migration PackedChunkResults): big-endian
- * int4 per row with 0 for none, and int2 per row.
+ * int4 and int2 per row, 0 for no boundary, as int4send and int2send write them. Typed arrays are
+ * in the platform's order (little-endian wherever Node runs), hence the swap.
  */
-function packInt32(values: (number | null)[]): Buffer {
-  const buf = Buffer.alloc(values.length * 4);
-  values.forEach((v, i) => buf.writeInt32BE(v ?? 0, i * 4));
-  return buf;
+function bigEndian(values: Int32Array | Int16Array): Buffer {
+  const buf = Buffer.from(values.slice().buffer);
+  return values instanceof Int32Array ? buf.swap32() : buf.swap16();
 }
 
-function packInt16(values: number[]): Buffer {
-  const buf = Buffer.alloc(values.length * 2);
-  values.forEach((v, i) => buf.writeInt16BE(v, i * 2));
-  return buf;
+function int32sFromBigEndian(bytes: Buffer): Int32Array {
+  const copy = new Uint8Array(bytes); // its own, aligned ArrayBuffer, swapped in place
+  Buffer.from(copy.buffer).swap32();
+  return new Int32Array(copy.buffer);
+}
+
+function int16sFromBigEndian(bytes: Buffer): Int16Array {
+  const copy = new Uint8Array(bytes);
+  Buffer.from(copy.buffer).swap16();
+  return new Int16Array(copy.buffer);
+}
+
+/**
+ * Distances and reasons are stored sparsely (see migration SparseChunkNotes): the offsets of the
+ * rows that have either, ascending, with their distance and reason (NULL where that row has none).
+ */
+function notesOf(c: StoredChunk): { offsets: number[]; distances: (number | null)[]; reasons: (string | null)[] } {
+  const offsets = [...new Set([...c.distances.keys(), ...c.reasons.keys()])].sort((a, b) => a - b);
+  return { offsets, distances: offsets.map((o) => c.distances.get(o) ?? null), reasons: offsets.map((o) => c.reasons.get(o) ?? null) };
 }
 
 interface StoredChunkRow {
@@ -234,22 +255,31 @@ interface StoredChunkRow {
   rowCount: number;
   boundaryIds: Buffer;
   results: Buffer;
-  distances: (number | null)[];
-  reasons: (string | null)[];
+  noteOffsets: number[];
+  noteDistances: (number | null)[];
+  noteReasons: (string | null)[];
 }
 
 function unpackRow(r: StoredChunkRow): StoredChunk {
-  const boundaryIds: (number | null)[] = new Array(r.rowCount);
-  const results: number[] = new Array(r.rowCount);
-  for (let i = 0; i < r.rowCount; i++) {
-    boundaryIds[i] = r.boundaryIds.readInt32BE(i * 4) || null;
-    results[i] = r.results.readInt16BE(i * 2);
-  }
-  return { firstRow: r.firstRow, rowCount: r.rowCount, boundaryIds, results, distances: r.distances, reasons: r.reasons };
+  const chunk: StoredChunk = {
+    firstRow: r.firstRow,
+    rowCount: r.rowCount,
+    boundaryIds: int32sFromBigEndian(r.boundaryIds),
+    results: int16sFromBigEndian(r.results),
+    distances: new Map(),
+    reasons: new Map(),
+  };
+  r.noteOffsets.forEach((o, k) => {
+    const distance = r.noteDistances[k];
+    const reason = r.noteReasons[k];
+    if (distance !== null) chunk.distances.set(o, distance);
+    if (reason !== null) chunk.reasons.set(o, reason);
+  });
+  return chunk;
 }
 
 const CHUNK_COLUMNS = `first_row AS "firstRow", row_count AS "rowCount", boundary_ids AS "boundaryIds", results,
-  distances, reasons`;
+  note_offsets AS "noteOffsets", note_distances AS "noteDistances", note_reasons AS "noteReasons"`;
 
 /** Reads back results committed earlier (a resumed job rewrites its output from the start). */
 export async function loadResults(tx: EntityManager, conversionId: string, fromRow: number, toRow: number): Promise<StoredResult[]> {
@@ -267,7 +297,13 @@ function unpack(c: StoredChunk, fromRow: number, toRow: number): StoredResult[] 
   const end = Math.min(toRow, c.firstRow + c.rowCount);
   for (let rowNo = Math.max(fromRow, c.firstRow); rowNo < end; rowNo++) {
     const i = rowNo - c.firstRow;
-    out.push({ rowNo, boundaryId: c.boundaryIds[i], result: Number(c.results[i]), distanceMeters: c.distances[i], reason: c.reasons[i] });
+    out.push({
+      rowNo,
+      boundaryId: c.boundaryIds[i] || null,
+      result: c.results[i],
+      distanceMeters: c.distances.get(i) ?? null,
+      reason: c.reasons.get(i) ?? null,
+    });
   }
   return out;
 }

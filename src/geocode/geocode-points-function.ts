@@ -1,4 +1,4 @@
-import { NEAREST_ORDER } from './nearest-order';
+import { NEAREST_ORDER, spheroidDistanceSql } from './nearest-order';
 import { RESULT_CODE } from './result-codes';
 
 /**
@@ -84,7 +84,7 @@ BEGIN
                   FROM (SELECT bp.boundary_id, bp.level,
                                CASE WHEN bp.level = ANY(p_shallower) AND ST_Intersects(bp.geom, cl.geom) THEN 0
                                     WHEN p_max_distance > 0 AND ST_DWithin(bp.geom, cl.geom, r.dlon)
-                                    THEN ST_Distance(bp.geom::geography, cl.geom::geography) END AS d
+                                    THEN ${spheroidDistanceSql('bp.geom', 'cl.geom')} END AS d
                           FROM boundary_pieces bp
                          WHERE bp.set_id = p_set_id AND bp.geom && ST_Expand(cl.geom, r.dlon, p_max_distance / 110540)
                         OFFSET 0) c -- computes d once; flattened, it is evaluated for the filter and again for the sort

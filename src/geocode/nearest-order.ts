@@ -7,3 +7,10 @@
  * deepest level wins, which gives the same region an exact hit would have given.
  */
 export const NEAREST_ORDER = `c.d > min(c.d) OVER () + 0.01, c.level DESC, c.d`;
+
+/**
+ * The distance in metres the nearest searches rank by: on the WGS 84 spheroid, between EPSG:4326
+ * geometries. ST_DistanceSpheroid gives what ST_Distance on geography gives (within nanometres)
+ * without casting both sides to geography for every candidate, which took 60% of the search.
+ */
+export const spheroidDistanceSql = (a: string, b: string) => `ST_DistanceSpheroid(${a}, ${b})`;

@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { UserInputError } from '../errors';
 import { ensureBoundaryPieces } from './boundary-pieces';
-import { NEAREST_ORDER } from './nearest-order';
+import { NEAREST_ORDER, spheroidDistanceSql } from './nearest-order';
 import type { MatchResult } from './result-codes';
 
 export interface PointLookup {
@@ -43,12 +43,12 @@ export async function lookupPoint(
       const [row] = await tx.query(
         `WITH pt AS (SELECT ST_GeomFromEWKB($2) AS g)
          SELECT c.id, c.d FROM (
-           SELECT bp.boundary_id AS id, bp.level, ST_Distance(bp.geom::geography, pt.g::geography) AS d
+           SELECT bp.boundary_id AS id, bp.level, ${spheroidDistanceSql('bp.geom', 'pt.g')} AS d
              FROM boundary_pieces bp, pt
             WHERE bp.set_id = $1
               AND bp.geom && ST_Expand(pt.g, $3 / (111320 * greatest(cos(radians(ST_Y(pt.g))), 0.01)), $3 / 110540)
-              AND ST_DWithin(bp.geom::geography, pt.g::geography, $3)
            OFFSET 0) c
+          WHERE c.d <= $3
           ORDER BY ${NEAREST_ORDER} LIMIT 1`,
         [p.setId, point, p.maxDistanceMeters],
       );
