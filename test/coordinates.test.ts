@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { readPoint } from '../src/conversion/coordinates';
+import { readChunkCoordinates, readPoint } from '../src/conversion/coordinates';
 
 test('plain numbers and number text are read as they are', () => {
   assert.deepEqual(readPoint('127.008439', '37.682737', 4326), { x: 127.008439, y: 37.682737, invalidReason: null });
@@ -32,4 +32,23 @@ test('longitude and latitude are range-checked in EPSG:4326 only', () => {
   });
   assert.deepEqual(readPoint('-180', '90', 4326), { x: -180, y: 90, invalidReason: null });
   assert.deepEqual(readPoint('180.5', '-91', 5179), { x: 180.5, y: -91, invalidReason: null });
+});
+
+test('a chunk is read column-wise exactly as its rows are read one by one', () => {
+  const cells: [unknown, unknown][] = [
+    ['127.008439', '37.682737'], [' 127.37', '36.96 '], ['', null], ['12a', '37'], ['1e400', '37'],
+    [127.5, 36], ['180.5', '-91'], [true, 37], ['-180', '90'], ['.5e1', '+35'],
+  ];
+  const rows = cells.map(([x, y]) => ['id', x, y] as (string | number | boolean | null)[]);
+  for (const srid of [4326, 5179]) {
+    const chunk = readChunkCoordinates(rows, 1, 2, srid);
+    rows.forEach((row, i) => {
+      const one = readPoint(row[1], row[2], srid);
+      if (one.invalidReason === null) {
+        assert.equal(chunk.invalidReasons.has(i), false, `row ${i}`);
+        assert.deepEqual([chunk.xs[i], chunk.ys[i]], [one.x, one.y], `row ${i}`);
+      } else assert.equal(chunk.invalidReasons.get(i), one.invalidReason, `row ${i}`);
+    });
+  }
+  assert.equal(readChunkCoordinates(rows, 1, 2, 4326).invalidReasons.size, 5);
 });

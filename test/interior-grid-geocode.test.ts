@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { deepestLevel } from '../src/boundaries/set-service';
-import { geocodeChunk, type ChunkRequest, type ChunkRow, type GeocodedChunk } from '../src/geocode/chunk-geocoder';
+import { geocodeChunk, type ChunkInput, type ChunkRequest, type GeocodedChunk } from '../src/geocode/chunk-geocoder';
 import { GRID_MAX_Z, GRID_ORIGIN_X, GRID_ORIGIN_Y, type InteriorGrid } from '../src/geocode/interior-grid';
 import { InteriorGridCache } from '../src/geocode/interior-grid-cache';
 import { createLogger } from '../src/logger';
@@ -20,7 +20,7 @@ const CENTROIDS = path.join(FIXTURES, 'inner-centroids-5179.tsv');
 describe(`interior grid against PostGIS alone (${process.env.DATABASE_URL ? 'PostgreSQL' : 'embedded'})`, () => {
   let server: TestServer;
   let grid: InteriorGrid;
-  let base: Omit<ChunkRequest, 'rows' | 'srid'>;
+  let base: Omit<ChunkRequest, 'input' | 'srid'>;
 
   before(async () => {
     server = await startTestServer({}, { startWorker: false });
@@ -52,29 +52,34 @@ describe(`interior grid against PostGIS alone (${process.env.DATABASE_URL ? 'Pos
     }
   }
 
-  async function compare(rows: ChunkRow[], srid: number, maxDistanceMeters = 200): Promise<GeocodedChunk> {
-    const withGrid = await geocode({ ...base, rows, srid, maxDistanceMeters, grid });
-    const postgisOnly = await geocode({ ...base, rows, srid, maxDistanceMeters, grid: null });
+  async function compare(input: ChunkInput, srid: number, maxDistanceMeters = 200): Promise<GeocodedChunk> {
+    const withGrid = await geocode({ ...base, input, srid, maxDistanceMeters, grid });
+    const postgisOnly = await geocode({ ...base, input, srid, maxDistanceMeters, grid: null });
     assert.equal(postgisOnly.gridMatches, 0);
-    assert.equal(withGrid.results.length, rows.length);
-    for (let i = 0; i < rows.length; i++) {
-      assert.deepEqual(withGrid.results[i], postgisOnly.results[i], `row ${rows[i].rowNo} at (${rows[i].x}, ${rows[i].y})`);
+    assert.equal(withGrid.results.length, input.xs.length);
+    for (let i = 0; i < input.xs.length; i++) {
+      assert.deepEqual(withGrid.results[i], postgisOnly.results[i], `row ${i} at (${input.xs[i]}, ${input.ys[i]})`);
     }
     return withGrid;
   }
 
-  const asRows = (points: [number, number][]): ChunkRow[] => points.map(([x, y], rowNo) => ({ rowNo, x, y, invalidReason: null }));
+  const asInput = (points: [number, number][]): ChunkInput => ({
+    firstRowNo: 0,
+    xs: Float64Array.from(points, ([x]) => x),
+    ys: Float64Array.from(points, ([, y]) => y),
+    invalidReasons: new Map(),
+  });
 
   test('20,000 bench points (cities, countryside, sea, abroad): same results, most without PostGIS', async () => {
     const next = pointGenerator(seededRandom(99));
-    const rows = asRows(Array.from({ length: 20_000 }, next));
-    rows[5] = { rowNo: 5, x: null, y: null, invalidReason: 'not a number: "abc"' };
-    const outcome = await compare(rows, 4326);
-    assert.ok(outcome.gridMatches > 0.85 * rows.length, `the grid decided ${outcome.gridMatches} of ${rows.length}`);
+    const input = asInput(Array.from({ length: 20_000 }, next));
+    input.invalidReasons.set(5, 'not a number: "abc"');
+    const outcome = await compare(input, 4326);
+    assert.ok(outcome.gridMatches > 0.85 * input.xs.length, `the grid decided ${outcome.gridMatches} of ${input.xs.length}`);
     assert.equal(outcome.results[5].result, 3 /* INVALID */);
     assert.equal(outcome.results[5].reason, 'not a number: "abc"');
     // Out at sea, far from the coast: CLEAR, so NO_MATCH without a nearest search.
-    const sea = await geocode({ ...base, rows: asRows([[125.0, 34.5]]), srid: 4326, grid });
+    const sea = await geocode({ ...base, input: asInput([[125.0, 34.5]]), srid: 4326, grid });
     assert.equal(sea.gridMatches, 1);
     assert.equal(sea.results[0].result, 2 /* NO_MATCH */);
   });
@@ -94,19 +99,19 @@ describe(`interior grid against PostGIS alone (${process.env.DATABASE_URL ? 'Pos
       const cy = GRID_ORIGIN_Y + Math.floor((y - GRID_ORIGIN_Y) / step) * step;
       points.push([cx, cy], [cx + step / 2, cy], [cx, cy + step / 2], [x, y]);
     }
-    const outcome = await compare(asRows(points), 4326);
+    const outcome = await compare(asInput(points), 4326);
     assert.ok(outcome.gridMatches > 0, 'some corners are inside covered cells');
   });
 
   test('input in EPSG:5179 is transformed by PostGIS first, then matched the same', async () => {
     const [xs, ys] = centroids5179();
-    const outcome = await compare(asRows(xs.map((x, i) => [x, ys[i]])), 5179);
+    const outcome = await compare(asInput(xs.map((x, i) => [x, ys[i]])), 5179);
     assert.ok(outcome.gridMatches > 1000, `the grid decided ${outcome.gridMatches} of ${xs.length}`);
   });
 
   test('a request that looks farther than the CLEAR distance gets the nearest search for every point', async () => {
     const next = pointGenerator(seededRandom(3));
-    await compare(asRows(Array.from({ length: 3_000 }, next)), 4326, 3_000);
+    await compare(asInput(Array.from({ length: 3_000 }, next)), 4326, 3_000);
   });
 
   test('a stored grid is loaded, not built again, and answers the same', async () => {

@@ -3,7 +3,7 @@ import type { DataSource } from 'typeorm';
 import type { CatalogCache } from '../boundaries/catalog';
 import type { BoundarySetService } from '../boundaries/set-service';
 import type { Conversion, DetectedLayout, DetectedSheet, PhaseTimings } from '../entities/Conversion';
-import { countResults, geocodeChunk, loadResults, type ChunkRow, type StoredResult } from '../geocode/chunk-geocoder';
+import { countResults, geocodeChunk, loadResults, type StoredResult } from '../geocode/chunk-geocoder';
 import type { InteriorGridCache } from '../geocode/interior-grid-cache';
 import type { ThrottledPublisher } from '../pubsub/throttled-publisher';
 import { detectInputFormat, openTableSource } from '../reading/open-source';
@@ -14,7 +14,7 @@ import type { OutputWriter } from '../writing/output-writer';
 import { XlsxOutputWriter } from '../writing/xlsx-writer';
 import { analyzeFile } from './analyze';
 import { AppendedColumns } from './appended-columns';
-import { readPoint } from './coordinates';
+import { readChunkCoordinates } from './coordinates';
 import { JobLostError } from './errors';
 import type { FileStore } from './file-store';
 import { SQL_NOW, type JobQueue } from './job-queue';
@@ -278,10 +278,7 @@ class ConversionPass {
   private async geocodeAndCommit(rows: Row[], firstRowNo: number, sheet: DetectedSheet): Promise<StoredResult[]> {
     // Sheets of one workbook may be in different systems; layouts stored before that have one.
     const srid = sheet.srid ?? this.detected.srid;
-    const chunk = rows.map((row, i): ChunkRow => {
-      const p = readPoint(row[sheet.xIndex!] ?? null, row[sheet.yIndex!] ?? null, srid);
-      return { rowNo: firstRowNo + i, x: p.x, y: p.y, invalidReason: p.invalidReason };
-    });
+    const input = { firstRowNo, ...readChunkCoordinates(rows, sheet.xIndex!, sheet.yIndex!, srid) };
     const levelsDeepestFirst = await this.levelsDeepestFirst;
     return this.deps.dataSource.transaction(async (tx) => {
       const { results, gridMatches } = await geocodeChunk(tx, {
@@ -290,7 +287,7 @@ class ConversionPass {
         srid,
         maxDistanceMeters: this.job.options.maxDistanceMeters ?? this.deps.defaultMaxDistanceMeters,
         levelsDeepestFirst,
-        rows: chunk,
+        input,
         grid: this.deps.grids.get(this.setId, levelsDeepestFirst[0]),
       });
       this.timings.gridMatchedRows = (this.timings.gridMatchedRows ?? 0) + gridMatches;

@@ -3,13 +3,17 @@ import { ensureBoundaryPieces } from './boundary-pieces';
 import { GRID_CLEAR, GRID_CLEARANCE_METERS, type InteriorGrid } from './interior-grid';
 import { RESULT_CODE } from './result-codes';
 
-/** One input row as the geocoder receives it: coordinates, or the reason they are unusable. */
-export interface ChunkRow {
-  rowNo: number;
-  x: number | null;
-  y: number | null;
-  /** Set when the reader already knows the row cannot be geocoded (empty, not a number, …). */
-  invalidReason: string | null;
+/**
+ * A chunk's rows as the geocoder receives them, column-wise (a chunk is tens of thousands of rows,
+ * and an object per row was a tenth of its time): row firstRowNo + i has the coordinates
+ * (xs[i], ys[i]), unless invalidReasons has an entry for i, saying why it cannot be geocoded
+ * (empty, not a number, …); its coordinates are then ignored.
+ */
+export interface ChunkInput {
+  firstRowNo: number;
+  xs: Float64Array;
+  ys: Float64Array;
+  invalidReasons: Map<number, string>;
 }
 
 export interface ChunkRequest {
@@ -20,7 +24,7 @@ export interface ChunkRequest {
   maxDistanceMeters: number;
   /** Levels of the set, deepest first: each pass matches what the deeper ones left over. */
   levelsDeepestFirst: number[];
-  rows: ChunkRow[];
+  input: ChunkInput;
   /** The deepest level's interior grid, when it is ready: its covered cells skip PostGIS. */
   grid?: InteriorGrid | null;
 }
@@ -64,18 +68,18 @@ export interface GeocodedChunk {
  *    rows that have one).
  */
 export async function geocodeChunk(tx: EntityManager, request: ChunkRequest): Promise<GeocodedChunk> {
-  const { rows } = request;
-  const n = rows.length;
-  const firstRowNo = rows[0].rowNo;
+  const { input } = request;
+  const n = input.xs.length;
+  const { firstRowNo } = input;
   const chunk: StoredChunk = {
     firstRow: firstRowNo,
     rowCount: n,
     boundaryIds: new Int32Array(n),
     results: new Int16Array(n).fill(RESULT_CODE.INVALID),
     distances: new Map(),
-    reasons: new Map(),
+    reasons: new Map(input.invalidReasons),
   };
-  let points = usablePoints(rows, chunk.reasons);
+  let points = usablePoints(input);
   let srid = request.srid;
   let gridMatches = 0;
   if (request.grid && points.index.length > 0) {
@@ -119,22 +123,20 @@ interface ChunkPoints {
   ys: Float64Array;
 }
 
-/** The rows that have coordinates; the others get their reason written into `reasons`. */
-function usablePoints(rows: ChunkRow[], reasons: Map<number, string>): ChunkPoints {
-  const firstRowNo = rows[0].rowNo;
+/** The rows that have coordinates: usually all of them, and then the input's arrays as they are. */
+function usablePoints(input: ChunkInput): ChunkPoints {
+  const n = input.xs.length;
+  if (input.ys.length !== n) throw new Error(`A chunk needs as many ys as xs, got ${input.ys.length} and ${n}`);
   const index: number[] = [];
-  const xs = new Float64Array(rows.length);
-  const ys = new Float64Array(rows.length);
-  for (let i = 0; i < rows.length; i++) {
-    const r = rows[i];
-    if (r.rowNo !== firstRowNo + i) throw new Error(`Chunk rows must be consecutive: row ${r.rowNo} at position ${i} after ${firstRowNo}`);
-    if (r.invalidReason === null && r.x !== null && r.y !== null) {
-      xs[index.length] = r.x;
-      ys[index.length] = r.y;
-      index.push(i);
-    } else reasons.set(i, r.invalidReason ?? 'no coordinates');
-  }
-  return { index, xs: xs.subarray(0, index.length), ys: ys.subarray(0, index.length) };
+  for (let i = 0; i < n; i++) if (!input.invalidReasons.has(i)) index.push(i);
+  if (index.length === n) return { index, xs: input.xs, ys: input.ys };
+  const xs = new Float64Array(index.length);
+  const ys = new Float64Array(index.length);
+  index.forEach((i, k) => {
+    xs[k] = input.xs[i];
+    ys[k] = input.ys[i];
+  });
+  return { index, xs, ys };
 }
 
 function subset(points: ChunkPoints, keep: number[]): ChunkPoints {
