@@ -43,9 +43,15 @@ export async function inspectFile(source: TableSource, options: StoredConversion
 
   for await (const sheet of source.sheets()) {
     available.push(sheet.name);
-    const inspector = new SheetInspector(sheet.name, wanted === null || wanted.includes(sheet.name), options);
-    for await (const row of sheet.rows) inspector.push(row);
-    const result = inspector.finish();
+    const convert = wanted === null || wanted.includes(sheet.name);
+    // Where the rows can be counted without reading them, only the head is read.
+    const counted = convert && source.countRows ? await source.countRows(sheet.name) : null;
+    const inspector = new SheetInspector(sheet.name, convert, options);
+    for await (const row of sheet.rows) {
+      inspector.push(row);
+      if (counted !== null && inspector.hasWhatItNeeds()) break;
+    }
+    const result = inspector.finish(counted);
     sheets.push(result.sheet);
     notes.push(...result.notes);
     usableRows += result.usableRows;
@@ -97,7 +103,8 @@ function noCoordinates(sheets: DetectedSheet[], options: StoredConversionOptions
 
 /**
  * One sheet, row by row: keeps the first HEAD_ROWS rows, decides the layout from them, then only
- * counts the rest (all rows, and those with numbers in both coordinate columns).
+ * counts the rest (all rows, and those with numbers in both coordinate columns). When the caller
+ * knows the number of rows already, the head is enough once it has a usable row.
  */
 class SheetInspector {
   private readonly head: Row[] = [];
@@ -111,6 +118,15 @@ class SheetInspector {
     private readonly options: StoredConversionOptions,
   ) {}
 
+  /**
+   * The layout is decided (from the whole head, which also holds the sample) and at least one row
+   * has usable coordinates (else every row must be read to be sure none has): the rest of the
+   * sheet would only add to the counts.
+   */
+  hasWhatItNeeds(): boolean {
+    return !this.convert || (this.layout !== null && this.usable > 0);
+  }
+
   push(row: Row): void {
     this.rowCount++;
     if (!this.convert) return;
@@ -122,7 +138,9 @@ class SheetInspector {
     if (this.head.length === HEAD_ROWS) this.decide();
   }
 
-  finish(): { sheet: DetectedSheet; notes: string[]; usableRows: number; dataSample: SampledRow[] } {
+  /** `rowCount`: the sheet's rows as counted by the source, when it stopped reading early. */
+  finish(rowCount: number | null = null): { sheet: DetectedSheet; notes: string[]; usableRows: number; dataSample: SampledRow[] } {
+    if (rowCount !== null) this.rowCount = rowCount;
     if (!this.convert) {
       return {
         sheet: { name: this.name, headerRow: -1, header: [], xIndex: null, yIndex: null, dataRows: 0, srid: null, foundBy: null },

@@ -23,6 +23,11 @@ export interface TableSource {
    * `rows` is unzipped again for each). Each sheet's rows must be read before the next sheet.
    */
   sheets(): AsyncIterable<SheetRows>;
+  /**
+   * The number of rows of a sheet (header included) without reading them, where the format
+   * allows it (CSV in a byte-scannable encoding); null when they have to be read to be counted.
+   */
+  countRows?(sheet: string): Promise<number | null>;
 }
 
 export interface SheetRows {
