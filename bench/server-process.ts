@@ -2,6 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { bundle } from '../scripts/bundle.mjs';
 import type { OldWayResult } from './old-way';
 
 export type ParentMessage = { type: 'oldWay'; points: [number, number][] } | { type: 'memory' } | { type: 'close' };
@@ -18,15 +19,16 @@ export interface GridReadiness {
 }
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const CHILD = path.join(HERE, 'server-child.ts');
+const CHILD_SOURCE = path.join(HERE, 'server-child.ts');
+const CHILD = path.join(HERE, '..', 'dist', 'bench-server.mjs');
 
 /**
- * The Node flags `npm start` gives the server (its heap cap), read from package.json so the
- * bench measures the server as it ships.
+ * The Node flags `npm start` gives the server (its heap cap, source maps), read from package.json
+ * so the bench measures the server as it ships.
  */
 function startScriptNodeFlags(): string[] {
   const pkg = JSON.parse(fs.readFileSync(path.join(HERE, '..', 'package.json'), 'utf8')) as { scripts: { start: string } };
-  return pkg.scripts.start.split(/\s+/).filter((a) => /^--max-old-space-size=\d+$/.test(a));
+  return pkg.scripts.start.split(/\s+/).filter((a) => /^--max-old-space-size=\d+$|^--enable-source-maps$/.test(a));
 }
 
 /** The server under test as a child process, and what the bench asks of it. */
@@ -38,8 +40,10 @@ export class ServerProcess {
   ) {}
 
   static async start(env: Record<string, string | undefined>): Promise<ServerProcess> {
+    // Bundled and run like `npm start` runs the server (see scripts/bundle.mjs).
+    await bundle(CHILD_SOURCE, CHILD);
     const child = fork(CHILD, [], {
-      execArgv: [...startScriptNodeFlags(), '--import', 'tsx'],
+      execArgv: startScriptNodeFlags(),
       env: { ...process.env, ...env },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });

@@ -8,6 +8,7 @@ import { SmallerBoundaryPieces1764000000006 } from './1764000000006-SmallerBound
 import { GeocodePointsFunction1764000000007 } from './1764000000007-GeocodePointsFunction';
 import { SpheroidDistances1764000000008 } from './1764000000008-SpheroidDistances';
 import { SparseChunkNotes1764000000009 } from './1764000000009-SparseChunkNotes';
+import { GeocodePointsOneQuery1764000000010 } from './1764000000010-GeocodePointsOneQuery';
 
 /** Listed explicitly (not globbed) so the same list works under tsx, a bundler or compiled output. */
 export const migrations = [
@@ -18,4 +19,5 @@ export const migrations = [
   GeocodePointsFunction1764000000007,
   SpheroidDistances1764000000008,
   SparseChunkNotes1764000000009,
+  GeocodePointsOneQuery1764000000010,
 ];

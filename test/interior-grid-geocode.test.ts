@@ -8,7 +8,6 @@ import { GRID_MAX_Z, GRID_ORIGIN_X, GRID_ORIGIN_Y, type InteriorGrid } from '../
 import { InteriorGridCache } from '../src/geocode/interior-grid-cache';
 import { createLogger } from '../src/logger';
 import { pointGenerator, seededRandom } from '../bench/generate-csv';
-import { gql, uploadConversion } from './helpers/graphql';
 import { FIXTURES, startTestServer, type TestServer } from './helpers/server';
 
 const CENTROIDS = path.join(FIXTURES, 'inner-centroids-5179.tsv');
@@ -28,29 +27,13 @@ describe(`interior grid against PostGIS alone (${process.env.DATABASE_URL ? 'Pos
     const level = deepestLevel(set);
     grid = server.grids.get(set.id, level)!;
     assert.ok(grid, 'the test server has the default set’s grid in memory');
-    // conversion_chunks rows need a conversion to belong to; the worker is off, so it stays queued.
-    const { body } = await uploadConversion(server.graphqlUrl, { name: 'one.csv', content: 'lon,lat\n127,37.5\n' });
     const levels = set.levels.map((l) => l.level).sort((a, b) => b - a);
-    base = { conversionId: body.data!.createConversion.id, setId: set.id, maxDistanceMeters: 200, levelsDeepestFirst: levels };
+    base = { setId: set.id, maxDistanceMeters: 200, levelsDeepestFirst: levels };
   });
-  after(async () => {
-    // The holder conversion must not stay queued for a later test file's worker to claim.
-    if (base) await gql(server.graphqlUrl, `mutation ($id: ID!) { cancelConversion(id: $id) { status } }`, { id: base.conversionId });
-    await server?.close();
-  });
+  after(() => server?.close());
 
-  /** Geocodes in a transaction that is rolled back, so the same rows can be geocoded again. */
-  async function geocode(request: ChunkRequest): Promise<GeocodedChunk> {
-    const runner = server.db.dataSource.createQueryRunner();
-    await runner.connect();
-    await runner.startTransaction();
-    try {
-      return await geocodeChunk(runner.manager, request);
-    } finally {
-      await runner.rollbackTransaction();
-      await runner.release();
-    }
-  }
+  /** Geocoding stores nothing (commitChunk does), so the same rows can be geocoded again. */
+  const geocode = (request: ChunkRequest): Promise<GeocodedChunk> => geocodeChunk(server.db.dataSource.manager, request);
 
   async function compare(input: ChunkInput, srid: number, maxDistanceMeters = 200): Promise<GeocodedChunk> {
     const withGrid = await geocode({ ...base, input, srid, maxDistanceMeters, grid });

@@ -9,6 +9,7 @@ import { CatalogCache } from '../src/boundaries/catalog';
 import { FileStore } from '../src/conversion/file-store';
 import { JobQueue } from '../src/conversion/job-queue';
 import { ConversionRunner } from '../src/conversion/runner';
+import { commitChunk, geocodeChunk } from '../src/geocode/chunk-geocoder';
 import { InProcessBus } from '../src/pubsub/in-process-bus';
 import { ThrottledPublisher } from '../src/pubsub/throttled-publisher';
 import { gql, uploadConversion, waitForConversion } from './helpers/graphql';
@@ -115,6 +116,32 @@ describe('worker queue: claim, lease, resume, cancel', () => {
     server.worker.start();
     assert.equal((await waitForConversion(server.graphqlUrl, otherId)).status, 'COMPLETED');
     await server.worker.stop();
+  });
+
+  test('a chunk is stored only with the counters of a job its worker still owns', async () => {
+    const { body } = await uploadConversion(server.graphqlUrl, { name: 'owned.csv', content: 'x,y\n126.97,37.57\n' });
+    const id = body.data!.createConversion.id as string;
+    assert.equal((await queue.claim('owner'))?.id, id);
+    const set = await server.services.boundarySets.resolve();
+    const db = server.db.dataSource.manager;
+    const geocoded = await geocodeChunk(db, {
+      setId: set.id,
+      srid: 4326,
+      maxDistanceMeters: 200,
+      levelsDeepestFirst: set.levels.map((l) => l.level).sort((a, b) => b - a),
+      input: { firstRowNo: 0, xs: Float64Array.of(126.97), ys: Float64Array.of(37.57), invalidReasons: new Map() },
+    });
+    const counters = { processed_rows: 1, matched_rows: 1 };
+    const stored = async () => {
+      const [chunks] = await sql(`SELECT count(*)::int AS n FROM conversion_chunks WHERE conversion_id = $1`, [id]);
+      const [job] = await sql(`SELECT processed_rows FROM conversions WHERE id = $1`, [id]);
+      return { chunks: chunks.n, processed: job.processed_rows };
+    };
+    assert.equal(await commitChunk(db, geocoded, queue.ownedUpdate(id, 'someone-else', counters)), false);
+    assert.deepEqual(await stored(), { chunks: 0, processed: 0 }, 'neither the results nor the counters');
+    assert.equal(await commitChunk(db, geocoded, queue.ownedUpdate(id, 'owner', counters)), true);
+    assert.deepEqual(await stored(), { chunks: 1, processed: 1 }, 'both');
+    await gql(server.graphqlUrl, `mutation ($id: ID!) { cancelConversion(id: $id) { status } }`, { id });
   });
 
   test('concurrent claims never return the same job', async () => {

@@ -1,13 +1,13 @@
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { DataSource } from 'typeorm';
 import type { Logger } from '../logger';
 import { readGeoJsonFeatures } from './geojson-reader';
 import { importBoundarySet, type ImportReport } from './import-service';
 import { defaultLevelName } from './levels';
+import { PROJECT_ROOT } from '../project-root';
 
 export const DEFAULT_SET_NAME = 'kostat-2018';
-const DATA_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../data/boundaries');
+const DATA_DIR = path.join(PROJECT_ROOT, 'data/boundaries');
 
 /** The bundled KOSTAT 2018 census boundaries (시도/시군구/읍면동), EPSG:4326 TopoJSON. */
 const FILES = [

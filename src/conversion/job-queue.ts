@@ -78,19 +78,25 @@ export class JobQueue {
     set: Record<string, unknown>,
     tx: EntityManager = this.dataSource.manager,
   ): Promise<boolean> {
+    const { sql, params } = this.ownedUpdate(id, workerId, set);
+    return firstRows(await tx.query(sql, params)).length > 0;
+  }
+
+  /**
+   * updateOwned's statement (UPDATE … RETURNING id: a row only while the job is this worker's),
+   * for a caller that stores more in the same statement, such as a chunk's results (commitChunk).
+   */
+  ownedUpdate(id: string, workerId: string, set: Record<string, unknown>): { sql: string; params: unknown[] } {
     const params: unknown[] = [id, workerId];
     const assignments = Object.entries(set).map(([column, value]) => {
       if (value === SQL_NOW) return `${column} = now()`;
       params.push(serialize(value));
       return `${column} = $${params.length}`;
     });
-    const rows = await tx.query(
-      `UPDATE conversions SET ${assignments.join(', ')}, updated_at = now(),
+    const sql = `UPDATE conversions SET ${assignments.join(', ')}, updated_at = now(),
               lease_expires_at = now() + make_interval(secs => ${Number(this.leaseSeconds)})
-        WHERE id = $1 AND worker_id = $2 AND status = 'RUNNING' RETURNING id`,
-      params,
-    );
-    return firstRows(rows).length > 0;
+        WHERE id = $1 AND worker_id = $2 AND status = 'RUNNING' RETURNING id`;
+    return { sql, params };
   }
 }
 

@@ -3,7 +3,7 @@ import type { DataSource } from 'typeorm';
 import type { CatalogCache } from '../boundaries/catalog';
 import type { BoundarySetService } from '../boundaries/set-service';
 import type { Conversion, DetectedLayout, DetectedSheet, PhaseTimings } from '../entities/Conversion';
-import { countResults, geocodeChunk, loadResults, type StoredResult } from '../geocode/chunk-geocoder';
+import { commitChunk, countResults, geocodeChunk, loadResults, type StoredResult } from '../geocode/chunk-geocoder';
 import type { InteriorGridCache } from '../geocode/interior-grid-cache';
 import type { ThrottledPublisher } from '../pubsub/throttled-publisher';
 import { detectInputFormat, openTableSource } from '../reading/open-source';
@@ -280,29 +280,28 @@ class ConversionPass {
     const srid = sheet.srid ?? this.detected.srid;
     const input = { firstRowNo, ...readChunkCoordinates(rows, sheet.xIndex!, sheet.yIndex!, srid) };
     const levelsDeepestFirst = await this.levelsDeepestFirst;
-    return this.deps.dataSource.transaction(async (tx) => {
-      const { results, gridMatches } = await geocodeChunk(tx, {
-        conversionId: this.job.id,
-        setId: this.setId,
-        srid,
-        maxDistanceMeters: this.job.options.maxDistanceMeters ?? this.deps.defaultMaxDistanceMeters,
-        levelsDeepestFirst,
-        input,
-        grid: this.deps.grids.get(this.setId, levelsDeepestFirst[0]),
-      });
-      this.timings.gridMatchedRows = (this.timings.gridMatchedRows ?? 0) + gridMatches;
-      const c = countResults(results);
-      const next = {
-        processed_rows: this.counters.processed_rows + results.length,
-        matched_rows: this.counters.matched_rows + c.matched,
-        nearest_rows: this.counters.nearest_rows + c.nearest,
-        unmatched_rows: this.counters.unmatched_rows + c.unmatched,
-        invalid_rows: this.counters.invalid_rows + c.invalid,
-      };
-      if (!(await this.deps.queue.updateOwned(this.job.id, this.workerId, next, tx))) throw new JobLostError(this.job.id);
-      Object.assign(this.counters, next);
-      return results;
+    const db = this.deps.dataSource.manager;
+    const geocoded = await geocodeChunk(db, {
+      setId: this.setId,
+      srid,
+      maxDistanceMeters: this.job.options.maxDistanceMeters ?? this.deps.defaultMaxDistanceMeters,
+      levelsDeepestFirst,
+      input,
+      grid: this.deps.grids.get(this.setId, levelsDeepestFirst[0]),
     });
+    this.timings.gridMatchedRows = (this.timings.gridMatchedRows ?? 0) + geocoded.gridMatches;
+    const c = countResults(geocoded.results);
+    const next = {
+      processed_rows: this.counters.processed_rows + geocoded.results.length,
+      matched_rows: this.counters.matched_rows + c.matched,
+      nearest_rows: this.counters.nearest_rows + c.nearest,
+      unmatched_rows: this.counters.unmatched_rows + c.unmatched,
+      invalid_rows: this.counters.invalid_rows + c.invalid,
+    };
+    // The results and the counters that cover them are stored in one statement.
+    if (!(await commitChunk(db, geocoded, this.deps.queue.ownedUpdate(this.job.id, this.workerId, next)))) throw new JobLostError(this.job.id);
+    Object.assign(this.counters, next);
+    return geocoded.results;
   }
 
   private typed(row: Row): Row {

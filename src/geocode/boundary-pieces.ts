@@ -32,6 +32,12 @@ export async function ensureBoundaryPieces(tx: EntityManager, setId: number): Pr
   // committed marker row and remembers it then.
 }
 
+/** ensureBoundaryPieces for a caller outside a transaction: nothing to send once the set is known. */
+export async function ensureBoundaryPiecesOutsideTransaction(db: EntityManager, setId: number): Promise<void> {
+  if (known.get(db.connection)?.has(setId)) return;
+  await db.connection.transaction((tx) => ensureBoundaryPieces(tx, setId));
+}
+
 /** Vertices cut per transaction by buildBoundaryPieces (a province alone can have 20,000). */
 const VERTICES_PER_TRANSACTION = 20_000;
 

@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { ensureBoundaryPieces } from './boundary-pieces';
+import { ensureBoundaryPiecesOutsideTransaction } from './boundary-pieces';
 import { GRID_CLEAR, GRID_CLEARANCE_METERS, type InteriorGrid } from './interior-grid';
 import { RESULT_CODE } from './result-codes';
 
@@ -17,7 +17,6 @@ export interface ChunkInput {
 }
 
 export interface ChunkRequest {
-  conversionId: string;
   setId: number;
   /** EPSG code of the rows' coordinates. */
   srid: number;
@@ -50,11 +49,14 @@ export interface ChunkCounts {
 export interface GeocodedChunk {
   results: StoredResult[];
   gridMatches: number;
+  /** The same results as commitChunk stores them. */
+  stored: StoredChunk;
 }
 
 /**
- * Geocodes one chunk of rows inside the caller's transaction and stores one result per row (as
- * one conversion_chunks row), returning them in row order.
+ * Geocodes one chunk of rows, returning one result per row in row order; commitChunk stores them.
+ * Runs outside a transaction: each statement stands alone (the PostGIS part is one statement), so
+ * a chunk costs as few round trips as possible.
  *
  * 1. Rows without usable coordinates are INVALID with their reason; they never reach the database.
  * 2. With the deepest level's interior grid (interior-grid.ts), a point in a cell PostGIS proved
@@ -64,10 +66,8 @@ export interface GeocodedChunk {
  * 3. The other points go through PostGIS, set-based, in one call (c2r_geocode_points, see
  *    geocode-points-function.ts): staged with a GiST index, a polygon-driven join for the
  *    deepest level, and the shallower levels and the nearest search for what is left over.
- * 4. Insert the chunk's results as one row (packed ids and codes; distances and reasons of the few
- *    rows that have one).
  */
-export async function geocodeChunk(tx: EntityManager, request: ChunkRequest): Promise<GeocodedChunk> {
+export async function geocodeChunk(db: EntityManager, request: ChunkRequest): Promise<GeocodedChunk> {
   const { input } = request;
   const n = input.xs.length;
   const { firstRowNo } = input;
@@ -83,7 +83,7 @@ export async function geocodeChunk(tx: EntityManager, request: ChunkRequest): Pr
   let srid = request.srid;
   let gridMatches = 0;
   if (request.grid && points.index.length > 0) {
-    const lonLat = srid === 4326 ? points : await toLonLat(tx, points, srid);
+    const lonLat = srid === 4326 ? points : await toLonLat(db, points, srid);
     if (lonLat) {
       const { grid } = request;
       // A CLEAR cell has no polygon within GRID_CLEARANCE_METERS: NO_MATCH for any request
@@ -105,15 +105,37 @@ export async function geocodeChunk(tx: EntityManager, request: ChunkRequest): Pr
       srid = 4326;
     }
   }
-  if (points.index.length > 0) await lookUpInPostgis(tx, request, points, srid, chunk);
+  if (points.index.length > 0) await lookUpInPostgis(db, request, points, srid, chunk);
+  return { results: unpack(chunk, firstRowNo, firstRowNo + n), gridMatches, stored: chunk };
+}
 
-  const notes = notesOf(chunk);
-  await tx.query(
-    `INSERT INTO conversion_chunks (conversion_id, first_row, row_count, boundary_ids, results, note_offsets, note_distances, note_reasons)
-     VALUES ($1, $2, $3, $4, $5, $6::integer[], $7::real[], $8::text[])`,
-    [request.conversionId, firstRowNo, n, bigEndian(chunk.boundaryIds), bigEndian(chunk.results), notes.offsets, notes.distances, notes.reasons],
+/** An UPDATE … RETURNING id that returns a row only while the job is the caller's (JobQueue.ownedUpdate). */
+export interface OwnershipGuard {
+  sql: string;
+  params: unknown[];
+}
+
+/**
+ * Stores a geocoded chunk's results as one conversion_chunks row (packed ids and codes; distances
+ * and reasons of the few rows that have one) in the same statement as `guard`, the update of the
+ * job's counters that covers them: both happen or neither, so a resumed job finds every row
+ * either committed with its counters or not at all. False when the job is no longer the
+ * caller's: then nothing was stored.
+ */
+export async function commitChunk(db: EntityManager, chunk: GeocodedChunk, guard: OwnershipGuard): Promise<boolean> {
+  const c = chunk.stored;
+  const notes = notesOf(c);
+  const values = [c.firstRow, c.rowCount, bigEndian(c.boundaryIds), bigEndian(c.results), notes.offsets, notes.distances, notes.reasons];
+  const p = (k: number) => `$${guard.params.length + k}`;
+  const rows: unknown[] = await db.query(
+    `WITH owned AS (${guard.sql})
+     INSERT INTO conversion_chunks (conversion_id, first_row, row_count, boundary_ids, results, note_offsets, note_distances, note_reasons)
+     SELECT owned.id, ${p(1)}::integer, ${p(2)}::integer, ${p(3)}::bytea, ${p(4)}::bytea, ${p(5)}::integer[], ${p(6)}::real[], ${p(7)}::text[]
+       FROM owned
+     RETURNING first_row`,
+    [...guard.params, ...values],
   );
-  return { results: unpack(chunk, firstRowNo, firstRowNo + n), gridMatches };
+  return rows.length > 0;
 }
 
 /** Points of a chunk: position in the chunk, and coordinates. */
@@ -167,17 +189,14 @@ function toWkb(points: ChunkPoints): Buffer {
 /**
  * The points transformed to EPSG:4326 by PostGIS (the same ST_Transform staging would apply), or
  * null when PROJ rejects one of them: then the chunk skips the grid and staging finds the
- * offending rows one by one.
+ * offending rows one by one. Outside a transaction, the failed statement leaves nothing behind.
  */
-async function toLonLat(tx: EntityManager, points: ChunkPoints, srid: number): Promise<ChunkPoints | null> {
-  await tx.query('SAVEPOINT to_lon_lat');
+async function toLonLat(db: EntityManager, points: ChunkPoints, srid: number): Promise<ChunkPoints | null> {
   let wkb: Buffer;
   try {
-    [{ wkb }] = await tx.query(`SELECT ST_AsBinary(ST_Transform(ST_GeomFromWKB($1, $2::int), 4326), 'NDR') AS wkb`, [toWkb(points), srid]);
-    await tx.query('RELEASE SAVEPOINT to_lon_lat');
+    [{ wkb }] = await db.query(`SELECT ST_AsBinary(ST_Transform(ST_GeomFromWKB($1, $2::int), 4326), 'NDR') AS wkb`, [toWkb(points), srid]);
   } catch (err) {
     if (!/transform|projection|domain/i.test((err as Error).message)) throw err;
-    await tx.query('ROLLBACK TO SAVEPOINT to_lon_lat');
     return null;
   }
   const xs = new Float64Array(points.index.length);
@@ -190,10 +209,10 @@ async function toLonLat(tx: EntityManager, points: ChunkPoints, srid: number): P
 }
 
 /** Step 3 for the given points (c2r_geocode_points), writing each one's outcome into `chunk`. */
-async function lookUpInPostgis(tx: EntityManager, request: ChunkRequest, points: ChunkPoints, srid: number, chunk: StoredChunk): Promise<void> {
-  await ensureBoundaryPieces(tx, request.setId);
+async function lookUpInPostgis(db: EntityManager, request: ChunkRequest, points: ChunkPoints, srid: number, chunk: StoredChunk): Promise<void> {
+  await ensureBoundaryPiecesOutsideTransaction(db, request.setId);
   const [deepest, ...shallower] = request.levelsDeepestFirst;
-  const outcomes: { rowNo: number; boundaryId: number | null; result: number; distanceMeters: number | null; reason: string | null }[] = await tx.query(
+  const outcomes: { rowNo: number; boundaryId: number | null; result: number; distanceMeters: number | null; reason: string | null }[] = await db.query(
     `SELECT o_row_no AS "rowNo", o_boundary_id AS "boundaryId", o_result AS result, o_distance AS "distanceMeters", o_reason AS reason
        FROM c2r_geocode_points($1, $2, $3, $4, $5, $6, $7, $8)`,
     [toWkb(points), points.index, chunk.firstRow, srid, request.setId, deepest, shallower, request.maxDistanceMeters],
@@ -208,7 +227,7 @@ async function lookUpInPostgis(tx: EntityManager, request: ChunkRequest, points:
 }
 
 /** One chunk's results in row order: rows firstRow.. */
-interface StoredChunk {
+export interface StoredChunk {
   firstRow: number;
   rowCount: number;
   /** Boundary id per row, 0 for none. */

@@ -2,22 +2,23 @@ import { NEAREST_ORDER, spheroidDistanceSql } from './nearest-order';
 import { RESULT_CODE } from './result-codes';
 
 /**
- * c2r_geocode_points: the PostGIS side of a chunk, as one function call. Before, the same steps
- * were a dozen statements from this process, each sent only once the previous reply had been
- * handled; while this process writes the previous chunk, every reply waits for a turn of the
- * event loop, and that waiting was about a fifth of a chunk's geocoding time.
+ * c2r_geocode_points: the PostGIS side of a chunk, as one statement. Before, the same steps were a
+ * dozen statements from this process, each sent only once the previous reply had been handled;
+ * while this process writes the previous chunk, every reply waits for a turn of the event loop.
  *
  * Given the points (one WKB MultiPoint, point k being row p_first_row + p_offsets[k]), it returns
  * one row per point:
  *
- * 1. stage the points in EPSG:4326 in a temporary table with a GiST index. The whole chunk is
- *    transformed at once; if PROJ rejects a point (outside the projection's domain) the chunk is
- *    staged again through c2r_try_transform, so only the offending rows come back INVALID;
- * 2. match the deepest level with a polygon-driven join: the outer loop runs over the level's
- *    polygons, each probing the point index once, so PostGIS prepares each polygon once and tests
- *    only the points in its box (EXPLAIN: Nested Loop, boundaries outer, index scan on
- *    chunk_points inner). Polygon-driven also for the few thousand points the interior grid
- *    leaves: a point-driven probe of boundary_pieces measured 60% slower;
+ * 1. stage the points in EPSG:4326 in a temporary table. The whole chunk is transformed at once;
+ *    if PROJ rejects a point (outside the projection's domain) the chunk is staged again through
+ *    c2r_try_transform, so only the offending rows come back INVALID;
+ * 2. match the deepest level. For many points, polygon-driven: the outer loop runs over the
+ *    level's polygons, each probing a GiST index on the points once, so PostGIS prepares each
+ *    polygon once and tests only the points in its box. Its cost is mostly fixed (a probe per
+ *    polygon, ~10 µs each), so for fewer points than half the polygons, point-driven instead:
+ *    each point probes the boundaries' index (~45 µs a point). Both are spelled as LATERAL joins
+ *    so the planner keeps the chosen order (at 2,600 points it picked point-driven, taking 40%
+ *    longer);
  * 3. the points no deepest polygon contains (at sea, in gaps, on a border), one at a time because
  *    they are few, against boundary_pieces (small pieces with tight boxes; whole provinces took
  *    ~10 ms a point). A piece of a shallower level that contains the point counts as distance 0,
@@ -27,6 +28,7 @@ import { RESULT_CODE } from './result-codes';
  *    distance (a degree of longitude is at most 111,320 m, of latitude at least 110,540 m); the
  *    spheroid distance decides. The caller makes sure the set's pieces exist.
  *
+ * Steps 2 and 3 are one query (CTEs, not temporary tables: each of those cost a create and a drop).
  * Defined here, from the same constants the rest of the code uses, and installed by migrations;
  * a change to this text needs a migration that installs it again.
  */
@@ -37,7 +39,7 @@ CREATE OR REPLACE FUNCTION c2r_geocode_points(
 RETURNS TABLE (o_row_no integer, o_boundary_id integer, o_result smallint, o_distance real, o_reason text)
 LANGUAGE plpgsql AS $fn$
 DECLARE
-  leftovers integer;
+  polygon_driven boolean;
 BEGIN
   -- JIT compiles these plans for ~130 ms per statement and never wins it back at chunk size.
   PERFORM set_config('jit', 'off', true);
@@ -56,57 +58,62 @@ BEGIN
       FROM ST_DumpPoints(ST_GeomFromWKB(p_points, p_srid)) d
       CROSS JOIN LATERAL (SELECT c2r_try_transform(d.geom, 4326) AS geom) t;
   END;
-  -- No ANALYZE: it costs ~100 ms and the plan below is chosen without statistics too.
-  CREATE INDEX ON chunk_points USING gist (geom);
 
-  CREATE TEMP TABLE chunk_hits ON COMMIT DROP AS
-  SELECT DISTINCT ON (cp.row_no) cp.row_no, b.id AS boundary_id
-    FROM boundaries b
-    JOIN chunk_points cp ON ST_Intersects(b.geom, cp.geom)
-   WHERE b.set_id = p_set_id AND b.level = p_deepest
-   ORDER BY cp.row_no, b.id;
-
-  CREATE TEMP TABLE chunk_leftovers ON COMMIT DROP AS
-  SELECT cp.row_no, cp.geom, NULL::integer AS boundary_id, NULL::real AS distance_m
-    FROM chunk_points cp
-   WHERE cp.geom IS NOT NULL AND NOT EXISTS (SELECT 1 FROM chunk_hits h WHERE h.row_no = cp.row_no);
-  SELECT count(*) INTO leftovers FROM chunk_leftovers;
-
-  IF leftovers > 0 AND (cardinality(p_shallower) > 0 OR p_max_distance > 0) THEN
-    UPDATE chunk_leftovers l SET boundary_id = n.boundary_id, distance_m = nullif(n.d, 0)
-      FROM (SELECT cl.row_no, near.boundary_id, near.d
-              FROM chunk_leftovers cl
-              CROSS JOIN LATERAL (
-                SELECT p_max_distance / (111320 * greatest(cos(radians(ST_Y(cl.geom))), 0.01)) AS dlon
-              ) r
-              CROSS JOIN LATERAL (
-                SELECT c.boundary_id, c.level, c.d
-                  FROM (SELECT bp.boundary_id, bp.level,
-                               CASE WHEN bp.level = ANY(p_shallower) AND ST_Intersects(bp.geom, cl.geom) THEN 0
-                                    WHEN p_max_distance > 0 AND ST_DWithin(bp.geom, cl.geom, r.dlon)
-                                    THEN ${spheroidDistanceSql('bp.geom', 'cl.geom')} END AS d
-                          FROM boundary_pieces bp
-                         WHERE bp.set_id = p_set_id AND bp.geom && ST_Expand(cl.geom, r.dlon, p_max_distance / 110540)
-                        OFFSET 0) c -- computes d once; flattened, it is evaluated for the filter and again for the sort
-                 WHERE c.d <= p_max_distance
-                 ORDER BY ${NEAREST_ORDER}, c.boundary_id
-                 LIMIT 1
-              ) near) n
-     WHERE l.row_no = n.row_no;
+  polygon_driven := cardinality(p_offsets) * 2 >= (SELECT count(*) FROM boundaries WHERE set_id = p_set_id AND level = p_deepest);
+  -- No ANALYZE: it costs ~100 ms, and the join order is fixed below.
+  IF polygon_driven THEN
+    CREATE INDEX ON chunk_points USING gist (geom);
   END IF;
 
   RETURN QUERY
-  SELECT p.row_no, coalesce(h.boundary_id, l.boundary_id),
+  WITH hits AS MATERIALIZED (
+    SELECT h.row_no, min(h.boundary_id) AS boundary_id
+      FROM boundaries b
+      CROSS JOIN LATERAL (SELECT cp.row_no, b.id AS boundary_id FROM chunk_points cp
+                           WHERE ST_Intersects(b.geom, cp.geom) OFFSET 0) h
+     WHERE polygon_driven AND b.set_id = p_set_id AND b.level = p_deepest
+     GROUP BY h.row_no
+    UNION ALL
+    SELECT cp.row_no, h.boundary_id
+      FROM chunk_points cp
+      CROSS JOIN LATERAL (SELECT b.id AS boundary_id FROM boundaries b
+                           WHERE b.set_id = p_set_id AND b.level = p_deepest AND ST_Intersects(b.geom, cp.geom)
+                           ORDER BY b.id LIMIT 1) h
+     WHERE NOT polygon_driven
+  ),
+  near AS MATERIALIZED (
+    SELECT cl.row_no, near.boundary_id, nullif(near.d, 0) AS distance_m
+      FROM chunk_points cl
+      CROSS JOIN LATERAL (
+        SELECT p_max_distance / (111320 * greatest(cos(radians(ST_Y(cl.geom))), 0.01)) AS dlon
+      ) r
+      CROSS JOIN LATERAL (
+        SELECT c.boundary_id, c.level, c.d
+          FROM (SELECT bp.boundary_id, bp.level,
+                       CASE WHEN bp.level = ANY(p_shallower) AND ST_Intersects(bp.geom, cl.geom) THEN 0
+                            WHEN p_max_distance > 0 AND ST_DWithin(bp.geom, cl.geom, r.dlon)
+                            THEN ${spheroidDistanceSql('bp.geom', 'cl.geom')} END AS d
+                  FROM boundary_pieces bp
+                 WHERE bp.set_id = p_set_id AND bp.geom && ST_Expand(cl.geom, r.dlon, p_max_distance / 110540)
+                OFFSET 0) c -- computes d once; flattened, it is evaluated for the filter and again for the sort
+         WHERE c.d <= p_max_distance
+         ORDER BY ${NEAREST_ORDER}, c.boundary_id
+         LIMIT 1
+      ) near
+     WHERE cl.geom IS NOT NULL AND (cardinality(p_shallower) > 0 OR p_max_distance > 0)
+       AND NOT EXISTS (SELECT 1 FROM hits h WHERE h.row_no = cl.row_no)
+  )
+  SELECT p.row_no, coalesce(h.boundary_id, n.boundary_id),
          (CASE WHEN p.geom IS NULL THEN ${RESULT_CODE.INVALID}
                WHEN h.boundary_id IS NOT NULL THEN ${RESULT_CODE.OK}
-               WHEN l.boundary_id IS NULL THEN ${RESULT_CODE.NO_MATCH}
-               WHEN l.distance_m IS NULL THEN ${RESULT_CODE.OK}
+               WHEN n.boundary_id IS NULL THEN ${RESULT_CODE.NO_MATCH}
+               WHEN n.distance_m IS NULL THEN ${RESULT_CODE.OK}
                ELSE ${RESULT_CODE.NEAREST} END)::smallint,
-         l.distance_m, p.reason
+         n.distance_m::real, p.reason
     FROM chunk_points p
-    LEFT JOIN chunk_hits h ON h.row_no = p.row_no
-    LEFT JOIN chunk_leftovers l ON l.row_no = p.row_no;
+    LEFT JOIN hits h ON h.row_no = p.row_no
+    LEFT JOIN near n ON n.row_no = p.row_no;
 
-  DROP TABLE chunk_points, chunk_hits, chunk_leftovers;
+  DROP TABLE chunk_points;
 END
 $fn$`;

@@ -1,5 +1,4 @@
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type http from 'node:http';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
@@ -16,6 +15,7 @@ import type { Context, Services } from '../schema/context';
 import { downloadHandler } from './downloads';
 import type { InteriorGridCache } from '../geocode/interior-grid-cache';
 import { healthHandler } from './health';
+import { PROJECT_ROOT } from '../project-root';
 
 export interface HttpDeps {
   httpServer: http.Server;
@@ -29,7 +29,7 @@ export interface HttpDeps {
   log: Logger;
 }
 
-const PUBLIC_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'public');
+const PUBLIC_DIR = path.join(PROJECT_ROOT, 'src/http/public');
 
 /**
  * The HTTP surface: POST /graphql (queries, mutations, multipart uploads), ws://…/graphql
