@@ -16,7 +16,7 @@ const EnvSchema = z.object({
   /** Largest accepted upload, in megabytes. */
   MAX_UPLOAD_MB: z.coerce.number().positive().default(512),
   /** Rows geocoded and committed together: bigger chunks are faster, smaller ones report progress more often. */
-  CHUNK_ROWS: z.coerce.number().int().min(100).max(1_000_000).default(50_000),
+  CHUNK_ROWS: z.coerce.number().int().min(100).max(1_000_000).default(100_000),
   /** How many conversions this process works on at once (0 disables the worker: API only). */
   WORKERS: z.coerce.number().int().min(0).max(32).default(1),
   /** A claimed job whose lease is not renewed for this long is taken over by another worker. */

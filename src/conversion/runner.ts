@@ -233,14 +233,20 @@ class ConversionPass {
 
   /**
    * Writes a geocoded chunk in slices, yielding to the event loop between them: the chunk in the
-   * database is a sequence of statements, and each one is only sent once this process gets to
-   * handle the previous one's reply. Writing 50,000 rows in one go would stall it for a second.
+   * database is a statement or two, and each is only sent once this process gets to handle the
+   * previous one's reply. Writing 100,000 rows in one go would stall it for two seconds.
+   * Each row and result is let go once written (the arrays are the caller's last hold on the
+   * chunk), so its memory can be reclaimed while the rest of the chunk is written.
    */
-  private async writeChunk(rows: Row[], results: StoredResult[], columns: AppendedColumns, sheet: DetectedSheet): Promise<void> {
+  private async writeChunk(rows: (Row | null)[], results: (StoredResult | null)[], columns: AppendedColumns, sheet: DetectedSheet): Promise<void> {
     for (let from = 0; from < rows.length; from += WRITE_SLICE_ROWS) {
       const t = Date.now();
       const to = Math.min(rows.length, from + WRITE_SLICE_ROWS);
-      for (let i = from; i < to; i++) this.writer.writeRow(this.typed(trimCoordinates(rows[i], sheet)), columns.valuesFor(results[i]));
+      for (let i = from; i < to; i++) {
+        this.writer.writeRow(this.typed(trimCoordinates(rows[i]!, sheet)), columns.valuesFor(results[i]!));
+        rows[i] = null;
+        results[i] = null;
+      }
       await this.writer.drained?.();
       this.timings.writeMs += Date.now() - t;
       await new Promise<void>((resolve) => setImmediate(resolve));
