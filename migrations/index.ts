@@ -9,6 +9,7 @@ import { GeocodePointsFunction1764000000007 } from './1764000000007-GeocodePoint
 import { SpheroidDistances1764000000008 } from './1764000000008-SpheroidDistances';
 import { SparseChunkNotes1764000000009 } from './1764000000009-SparseChunkNotes';
 import { GeocodePointsOneQuery1764000000010 } from './1764000000010-GeocodePointsOneQuery';
+import { GeocodePointsCandidates1764000000011 } from './1764000000011-GeocodePointsCandidates';
 
 /** Listed explicitly (not globbed) so the same list works under tsx, a bundler or compiled output. */
 export const migrations = [
@@ -20,4 +21,5 @@ export const migrations = [
   SpheroidDistances1764000000008,
   SparseChunkNotes1764000000009,
   GeocodePointsOneQuery1764000000010,
+  GeocodePointsCandidates1764000000011,
 ];

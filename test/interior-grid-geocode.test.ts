@@ -2,10 +2,12 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { BoundaryCatalog } from '../src/boundaries/catalog';
 import { deepestLevel } from '../src/boundaries/set-service';
 import { geocodeChunk, type ChunkInput, type ChunkRequest, type GeocodedChunk } from '../src/geocode/chunk-geocoder';
 import { GRID_MAX_Z, GRID_ORIGIN_X, GRID_ORIGIN_Y, type InteriorGrid } from '../src/geocode/interior-grid';
 import { InteriorGridCache } from '../src/geocode/interior-grid-cache';
+import type { PolygonBoxes } from '../src/geocode/polygon-boxes';
 import { createLogger } from '../src/logger';
 import { pointGenerator, seededRandom } from '../bench/generate-csv';
 import { FIXTURES, startTestServer, type TestServer } from './helpers/server';
@@ -13,13 +15,15 @@ import { FIXTURES, startTestServer, type TestServer } from './helpers/server';
 const CENTROIDS = path.join(FIXTURES, 'inner-centroids-5179.tsv');
 
 /**
- * The interior grid must never change an answer: every chunk is geocoded twice, with the grid and
- * with PostGIS alone, and the stored results must be identical row for row.
+ * The interior grid and the polygon boxes must never change an answer: every chunk is geocoded
+ * twice, with both and with PostGIS alone over every polygon, and the results must be identical
+ * row for row.
  */
 describe(`interior grid against PostGIS alone (${process.env.DATABASE_URL ? 'PostgreSQL' : 'embedded'})`, () => {
   let server: TestServer;
   let grid: InteriorGrid;
   let base: Omit<ChunkRequest, 'input' | 'srid'>;
+  let boxes: PolygonBoxes;
 
   before(async () => {
     server = await startTestServer({}, { startWorker: false });
@@ -29,6 +33,8 @@ describe(`interior grid against PostGIS alone (${process.env.DATABASE_URL ? 'Pos
     assert.ok(grid, 'the test server has the default set’s grid in memory');
     const levels = set.levels.map((l) => l.level).sort((a, b) => b - a);
     base = { setId: set.id, maxDistanceMeters: 200, levelsDeepestFirst: levels };
+    boxes = (await BoundaryCatalog.load(server.db.dataSource, set.id)).boxes(level);
+    assert.equal(boxes.size, 3504);
   });
   after(() => server?.close());
 
@@ -36,8 +42,10 @@ describe(`interior grid against PostGIS alone (${process.env.DATABASE_URL ? 'Pos
   const geocode = (request: ChunkRequest): Promise<GeocodedChunk> => geocodeChunk(server.db.dataSource.manager, request);
 
   async function compare(input: ChunkInput, srid: number, maxDistanceMeters = 200): Promise<GeocodedChunk> {
-    const withGrid = await geocode({ ...base, input, srid, maxDistanceMeters, grid });
-    const postgisOnly = await geocode({ ...base, input, srid, maxDistanceMeters, grid: null });
+    // With the grid and the polygon boxes (only polygons whose box holds a point are tried),
+    // against PostGIS alone trying every polygon.
+    const withGrid = await geocode({ ...base, input, srid, maxDistanceMeters, grid, boxes });
+    const postgisOnly = await geocode({ ...base, input, srid, maxDistanceMeters, grid: null, boxes: null });
     assert.equal(postgisOnly.gridMatches, 0);
     assert.equal(withGrid.results.length, input.xs.length);
     for (let i = 0; i < input.xs.length; i++) {

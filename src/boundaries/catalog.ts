@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import type { BoundaryLevelInfo } from '../entities/BoundarySet';
+import { PolygonBoxes } from '../geocode/polygon-boxes';
 
 export interface CatalogEntry {
   id: number;
@@ -12,23 +13,33 @@ export interface CatalogEntry {
   address: string;
 }
 
+type BoxRow = { id: number; xmin: number; ymin: number; xmax: number; ymax: number };
+
 /**
- * All polygons of one set version by id, with their name paths: what the writer needs to turn a
- * stored boundary id into output columns. A READY set version never changes, so it is loaded once
+ * All polygons of one set version by id, with their name paths (what the writer needs to turn a
+ * stored boundary id into output columns) and their bounding boxes (what the geocoder uses to
+ * leave polygons out of a chunk's join). A READY set version never changes, so it is loaded once
  * (about 10,000 small entries for the largest official set) and kept.
  */
 export class BoundaryCatalog {
+  private readonly boxesByLevel = new Map<number, PolygonBoxes>();
+
   private constructor(
     readonly setId: number,
     readonly levels: BoundaryLevelInfo[],
     private readonly byId: Map<number, CatalogEntry>,
+    private readonly boxRows: Map<number, BoxRow[]>,
   ) {}
 
   static async load(dataSource: DataSource, setId: number): Promise<BoundaryCatalog> {
     const [set] = await dataSource.query(`SELECT levels FROM boundary_sets WHERE id = $1`, [setId]);
     if (!set) throw new Error(`Boundary set ${setId} does not exist`);
-    const rows: { id: number; level: number; code: string; names: (string | null)[]; codes: (string | null)[] }[] =
-      await dataSource.query(`SELECT id, level, code, names, codes FROM boundaries WHERE set_id = $1`, [setId]);
+    const rows: ({ level: number; code: string; names: (string | null)[]; codes: (string | null)[] } & BoxRow)[] = await dataSource.query(
+      `SELECT id, level, code, names, codes, ST_XMin(geom) AS xmin, ST_YMin(geom) AS ymin, ST_XMax(geom) AS xmax, ST_YMax(geom) AS ymax
+         FROM boundaries WHERE set_id = $1`,
+      [setId],
+    );
+    const boxRows = new Map<number, BoxRow[]>();
     const byId = new Map<number, CatalogEntry>();
     for (const r of rows) {
       // node-postgres returns 1-based PG arrays as 0-based JS arrays: shift back so names[level] works.
@@ -42,9 +53,23 @@ export class BoundaryCatalog {
         codes,
         address: names.filter((n): n is string => Boolean(n)).join(' '),
       });
+      const box = { id: r.id, xmin: r.xmin, ymin: r.ymin, xmax: r.xmax, ymax: r.ymax };
+      const ofLevel = boxRows.get(r.level);
+      if (ofLevel) ofLevel.push(box);
+      else boxRows.set(r.level, [box]);
     }
     const levels = (set.levels as BoundaryLevelInfo[]).slice().sort((a, b) => a.level - b.level);
-    return new BoundaryCatalog(setId, levels, byId);
+    return new BoundaryCatalog(setId, levels, byId, boxRows);
+  }
+
+  /** The bounding boxes of a level's polygons, indexed on first use. */
+  boxes(level: number): PolygonBoxes {
+    let boxes = this.boxesByLevel.get(level);
+    if (!boxes) {
+      boxes = PolygonBoxes.fromRows(this.boxRows.get(level) ?? []);
+      this.boxesByLevel.set(level, boxes);
+    }
+    return boxes;
   }
 
   get(id: number): CatalogEntry | undefined {

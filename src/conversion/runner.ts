@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { DataSource } from 'typeorm';
-import type { CatalogCache } from '../boundaries/catalog';
+import type { BoundaryCatalog, CatalogCache } from '../boundaries/catalog';
 import type { BoundarySetService } from '../boundaries/set-service';
 import type { Conversion, DetectedLayout, DetectedSheet, PhaseTimings } from '../entities/Conversion';
 import { commitChunk, countResults, geocodeChunk, loadResults, type StoredResult } from '../geocode/chunk-geocoder';
@@ -113,6 +113,7 @@ class ConversionPass {
   private readonly counters: { processed_rows: number; matched_rows: number; nearest_rows: number; unmatched_rows: number; invalid_rows: number };
   private readonly columns: Promise<AppendedColumns>;
   private readonly levelsDeepestFirst: Promise<number[]>;
+  private readonly catalog: Promise<BoundaryCatalog>;
   /** CSV text becomes typed cells in an XLSX output; a CSV output keeps the text as it was. */
   private readonly typeCells: boolean;
 
@@ -136,6 +137,7 @@ class ConversionPass {
       invalid_rows: job.invalidRows,
     };
     const catalog = deps.catalogs.get(setId);
+    this.catalog = catalog;
     this.columns = catalog.then((c) => new AppendedColumns(c));
     this.levelsDeepestFirst = catalog.then((c) => c.levels.map((l) => l.level).sort((a, b) => b - a));
     // Loads the set's interior grid, or starts building it in the background; chunks use it
@@ -294,6 +296,7 @@ class ConversionPass {
       levelsDeepestFirst,
       input,
       grid: this.deps.grids.get(this.setId, levelsDeepestFirst[0]),
+      boxes: (await this.catalog).boxes(levelsDeepestFirst[0]),
     });
     this.timings.gridMatchedRows = (this.timings.gridMatchedRows ?? 0) + geocoded.gridMatches;
     const c = countResults(geocoded.results);

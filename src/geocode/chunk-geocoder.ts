@@ -1,6 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import { ensureBoundaryPiecesOutsideTransaction } from './boundary-pieces';
 import { GRID_CLEAR, GRID_CLEARANCE_METERS, type InteriorGrid } from './interior-grid';
+import type { PolygonBoxes } from './polygon-boxes';
 import { RESULT_CODE } from './result-codes';
 
 /**
@@ -26,6 +27,11 @@ export interface ChunkRequest {
   input: ChunkInput;
   /** The deepest level's interior grid, when it is ready: its covered cells skip PostGIS. */
   grid?: InteriorGrid | null;
+  /**
+   * The deepest level's polygon boxes: for points in lon/lat, only the polygons whose box holds
+   * one of them are tried (see polygon-boxes.ts); without them, all the level's polygons.
+   */
+  boxes?: PolygonBoxes | null;
 }
 
 /** One row's outcome, as stored (in its chunk's arrays in conversion_chunks). */
@@ -212,10 +218,11 @@ async function toLonLat(db: EntityManager, points: ChunkPoints, srid: number): P
 async function lookUpInPostgis(db: EntityManager, request: ChunkRequest, points: ChunkPoints, srid: number, chunk: StoredChunk): Promise<void> {
   await ensureBoundaryPiecesOutsideTransaction(db, request.setId);
   const [deepest, ...shallower] = request.levelsDeepestFirst;
+  const candidates = srid === 4326 && request.boxes ? request.boxes.holdingAny(points.xs, points.ys) : null;
   const outcomes: { rowNo: number; boundaryId: number | null; result: number; distanceMeters: number | null; reason: string | null }[] = await db.query(
     `SELECT o_row_no AS "rowNo", o_boundary_id AS "boundaryId", o_result AS result, o_distance AS "distanceMeters", o_reason AS reason
-       FROM c2r_geocode_points($1, $2, $3, $4, $5, $6, $7, $8)`,
-    [toWkb(points), points.index, chunk.firstRow, srid, request.setId, deepest, shallower, request.maxDistanceMeters],
+       FROM c2r_geocode_points($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+    [toWkb(points), points.index, chunk.firstRow, srid, request.setId, deepest, shallower, request.maxDistanceMeters, candidates],
   );
   for (const o of outcomes) {
     const i = o.rowNo - chunk.firstRow;

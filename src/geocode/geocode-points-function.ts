@@ -12,13 +12,14 @@ import { RESULT_CODE } from './result-codes';
  * 1. stage the points in EPSG:4326 in a temporary table. The whole chunk is transformed at once;
  *    if PROJ rejects a point (outside the projection's domain) the chunk is staged again through
  *    c2r_try_transform, so only the offending rows come back INVALID;
- * 2. match the deepest level. For many points, polygon-driven: the outer loop runs over the
- *    level's polygons, each probing a GiST index on the points once, so PostGIS prepares each
- *    polygon once and tests only the points in its box. Its cost is mostly fixed (a probe per
- *    polygon, ~10 µs each), so for fewer points than half the polygons, point-driven instead:
- *    each point probes the boundaries' index (~45 µs a point). Both are spelled as LATERAL joins
- *    so the planner keeps the chosen order (at 2,600 points it picked point-driven, taking 40%
- *    longer);
+ * 2. match the deepest level, polygon-driven: the outer loop runs over the level's polygons, each
+ *    probing a GiST index on the points once, so PostGIS prepares each polygon once and tests only
+ *    the points in its box. Its cost is mostly a probe per polygon (~10 µs each), so only the
+ *    polygons in p_candidates are tried when the caller knows which can hold a point (their boxes
+ *    do, see polygon-boxes.ts). Without candidates, for fewer points than half the polygons,
+ *    point-driven instead: each point probes the boundaries' index (~45 µs a point). Both are
+ *    spelled as LATERAL joins so the planner keeps the chosen order (at 2,600 points it picked
+ *    point-driven, taking 40% longer);
  * 3. the points no deepest polygon contains (at sea, in gaps, on a border), one at a time because
  *    they are few, against boundary_pieces (small pieces with tight boxes; whole provinces took
  *    ~10 ms a point). A piece of a shallower level that contains the point counts as distance 0,
@@ -35,7 +36,7 @@ import { RESULT_CODE } from './result-codes';
 export const GEOCODE_POINTS_FUNCTION_SQL = `
 CREATE OR REPLACE FUNCTION c2r_geocode_points(
   p_points bytea, p_offsets integer[], p_first_row integer, p_srid integer,
-  p_set_id integer, p_deepest integer, p_shallower integer[], p_max_distance float8)
+  p_set_id integer, p_deepest integer, p_shallower integer[], p_max_distance float8, p_candidates integer[])
 RETURNS TABLE (o_row_no integer, o_boundary_id integer, o_result smallint, o_distance real, o_reason text)
 LANGUAGE plpgsql AS $fn$
 DECLARE
@@ -59,7 +60,8 @@ BEGIN
       CROSS JOIN LATERAL (SELECT c2r_try_transform(d.geom, 4326) AS geom) t;
   END;
 
-  polygon_driven := cardinality(p_offsets) * 2 >= (SELECT count(*) FROM boundaries WHERE set_id = p_set_id AND level = p_deepest);
+  polygon_driven := p_candidates IS NOT NULL
+    OR cardinality(p_offsets) * 2 >= (SELECT count(*) FROM boundaries WHERE set_id = p_set_id AND level = p_deepest);
   -- No ANALYZE: it costs ~100 ms, and the join order is fixed below.
   IF polygon_driven THEN
     CREATE INDEX ON chunk_points USING gist (geom);
@@ -72,6 +74,7 @@ BEGIN
       CROSS JOIN LATERAL (SELECT cp.row_no, b.id AS boundary_id FROM chunk_points cp
                            WHERE ST_Intersects(b.geom, cp.geom) OFFSET 0) h
      WHERE polygon_driven AND b.set_id = p_set_id AND b.level = p_deepest
+       AND (p_candidates IS NULL OR b.id = ANY(p_candidates))
      GROUP BY h.row_no
     UNION ALL
     SELECT cp.row_no, h.boundary_id
