@@ -1,5 +1,6 @@
 import ExcelJS from 'exceljs';
 import WorkbookXform from 'exceljs/lib/xlsx/xform/book/workbook-xform.js';
+import StylesXform from 'exceljs/lib/xlsx/xform/style/styles-xform.js';
 import SharedStringsXform from 'exceljs/lib/xlsx/xform/strings/shared-strings-xform.js';
 import unzipper from 'unzipper';
 import { UserInputError } from '../errors';
@@ -14,6 +15,7 @@ export class XlsxSource implements TableSource {
   readonly settings: ReadSettings = { format: 'XLSX' };
   private names: string[] | null = null;
   private workbookModel: Promise<unknown> | undefined;
+  private styles: Promise<unknown> | undefined;
   private sharedStrings: Promise<unknown[]> | undefined;
 
   constructor(private readonly file: string) {}
@@ -60,6 +62,7 @@ export class XlsxSource implements TableSource {
   private open(): AsyncIterable<unknown> {
     const file = this.file;
     const model = (this.workbookModel ??= readWorkbookModel(file));
+    const styles = (this.styles ??= readStyles(file));
     return {
       async *[Symbol.asyncIterator]() {
         const reader = new ExcelJS.stream.xlsx.WorkbookReader(file, {
@@ -69,11 +72,12 @@ export class XlsxSource implements TableSource {
           hyperlinks: 'ignore',
           entries: 'emit',
         });
-        // exceljs names a sheet from xl/workbook.xml, which it only knows once it has streamed
-        // past it; zip writers may put it after the sheets (exceljs's own does), and then the
-        // reader fails on `model.sheets` or loses the names. Giving it the model up front makes
-        // the entry order irrelevant.
-        (reader as unknown as { model: unknown }).model = await model;
+        // exceljs names a sheet from xl/workbook.xml and tells dates from numbers by the number
+        // formats in xl/styles.xml, but only knows either once it has streamed past it. Zip
+        // writers may put them after the sheets (exceljs's own writer varies the order from one
+        // file to the next), and then the reader fails on `model.sheets`, loses the names, or
+        // hands out dates as plain numbers. Giving it both up front makes the order irrelevant.
+        Object.assign(reader, { model: await model, styles: await styles });
         yield* reader as unknown as AsyncIterable<unknown>;
       },
     };
@@ -88,6 +92,16 @@ async function readWorkbookModel(file: string): Promise<unknown> {
   const xform = new WorkbookXform();
   await xform.parseStream(entry.stream());
   return xform.model;
+}
+
+/** xl/styles.xml parsed by exceljs's own StyleManager, read from the zip directory (defaults without one). */
+async function readStyles(file: string): Promise<unknown> {
+  const directory = await unzipper.Open.file(file);
+  const entry = directory.files.find((f) => f.path === 'xl/styles.xml');
+  const styles = new StylesXform();
+  if (entry) await styles.parseStream(entry.stream());
+  else styles.init();
+  return styles;
 }
 
 /**

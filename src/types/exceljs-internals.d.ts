@@ -13,3 +13,11 @@ declare module 'exceljs/lib/xlsx/xform/strings/shared-strings-xform.js' {
     parseStream(stream: NodeJS.ReadableStream): Promise<unknown>;
   }
 }
+
+/** exceljs's parser for xl/styles.xml (its StyleManager): the streaming reader looks number formats up in it. */
+declare module 'exceljs/lib/xlsx/xform/style/styles-xform.js' {
+  export default class StylesXform {
+    init(): void;
+    parseStream(stream: NodeJS.ReadableStream): Promise<unknown>;
+  }
+}
