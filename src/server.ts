@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CatalogCache } from './boundaries/catalog';
 import { ensureDefaultBoundarySet } from './boundaries/default-set';
-import { BoundarySetService } from './boundaries/set-service';
+import { BoundarySetService, deepestLevel } from './boundaries/set-service';
 import type { Config } from './config';
 import { ConversionService } from './conversion/conversion-service';
 import { FileStore } from './conversion/file-store';
@@ -126,9 +126,13 @@ export async function startServer(
 
   const ready = ensureDefaultBoundarySet(dataSource, log).then(async () => {
     if (options.startWorker !== false) worker.start();
-    // The default set's interior grid: loaded, or built in the background on first start.
+    // The default set's interior grid (loaded, or built in the background on first start) and
+    // its catalog (names and polygon boxes), so the first conversion need not wait for either.
     const set = await boundarySets.resolve().catch(() => null);
-    if (set) void grids.prepareSet(set);
+    if (set) {
+      void grids.prepareSet(set);
+      catalogs.get(set.id).then((c) => c.boxes(deepestLevel(set)), (err) => log.error(`Could not load the catalog of boundary set ${set.id}`, err));
+    }
   });
   ready.catch((err) => log.error('Could not load the bundled boundary set', err));
 
