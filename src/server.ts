@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CatalogCache } from './boundaries/catalog';
+import { warmUpGeocoder } from './geocode/warm-up';
 import { ensureDefaultBoundarySet } from './boundaries/default-set';
 import { BoundarySetService, deepestLevel } from './boundaries/set-service';
 import type { Config } from './config';
@@ -124,24 +125,39 @@ export async function startServer(
   const url = `http://${config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host}:${port}`;
   log.info(`coord2region listening on ${url} (GraphQL ${url}/graphql, ${db.embedded ? `embedded database in ${config.dataDir}` : 'PostgreSQL'})`);
 
+  let closing: Promise<void> | null = null;
+  let warmUp: Promise<void> = Promise.resolve();
   const ready = ensureDefaultBoundarySet(dataSource, log).then(async () => {
     if (options.startWorker !== false) worker.start();
     // The default set's interior grid (loaded, or built in the background on first start) and
-    // its catalog (names and polygon boxes), so the first conversion need not wait for either.
+    // its catalog (names and polygon boxes), so the first conversion need not wait for either;
+    // once both are in, one made-up chunk warms the geocoder up.
     const set = await boundarySets.resolve().catch(() => null);
     if (set) {
-      void grids.prepareSet(set);
-      catalogs.get(set.id).then((c) => c.boxes(deepestLevel(set)), (err) => log.error(`Could not load the catalog of boundary set ${set.id}`, err));
+      const level = deepestLevel(set);
+      warmUp = Promise.all([grids.prepareSet(set), catalogs.get(set.id)])
+        .then(async ([, catalog]) => {
+          if (closing) return;
+          const levelsDeepestFirst = catalog.levels.map((l) => l.level).sort((a, b) => b - a);
+          await warmUpGeocoder(dataSource.manager, {
+            setId: set.id,
+            maxDistanceMeters: config.maxDistanceMeters,
+            levelsDeepestFirst,
+            grid: grids.get(set.id, level),
+            boxes: catalog.boxes(level),
+          });
+        })
+        .catch((err) => log.error(`Could not warm the geocoder up on boundary set ${set.id}`, err));
     }
   });
   ready.catch((err) => log.error('Could not load the bundled boundary set', err));
 
-  let closing: Promise<void> | null = null;
   const close = () =>
     (closing ??= (async () => {
       await ready.catch(() => {});
       await worker.stop();
-      await grids.close();
+      await grids.close(); // stops a grid build, which the warm-up would wait for
+      await warmUp;
       publisher.close();
       await stopApollo();
       await new Promise<void>((resolve) => httpServer.close(() => resolve()));
