@@ -1,7 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CatalogCache } from './boundaries/catalog';
-import { warmUpGeocoder } from './geocode/warm-up';
 import { ensureDefaultBoundarySet } from './boundaries/default-set';
 import { BoundarySetService, deepestLevel } from './boundaries/set-service';
 import type { Config } from './config';
@@ -13,6 +12,7 @@ import { Worker } from './conversion/worker';
 import { openDatabase, type Database } from './db/database';
 import { InteriorGridCache } from './geocode/interior-grid-cache';
 import { ReverseGeocodeService } from './geocode/reverse-geocode-service';
+import { warmUpGeocoder } from './geocode/warm-up';
 import { createHttpApp } from './http/app';
 import { createLogger, type Logger } from './logger';
 import { PreviewService } from './preview/preview-service';
@@ -138,11 +138,10 @@ export async function startServer(
       warmUp = Promise.all([grids.prepareSet(set), catalogs.get(set.id)])
         .then(async ([, catalog]) => {
           if (closing) return;
-          const levelsDeepestFirst = catalog.levels.map((l) => l.level).sort((a, b) => b - a);
           await warmUpGeocoder(dataSource.manager, {
             setId: set.id,
             maxDistanceMeters: config.maxDistanceMeters,
-            levelsDeepestFirst,
+            levelsDeepestFirst: catalog.levelsDeepestFirst,
             grid: grids.get(set.id, level),
             boxes: catalog.boxes(level),
           });

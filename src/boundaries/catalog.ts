@@ -62,6 +62,11 @@ export class BoundaryCatalog {
     return new BoundaryCatalog(setId, levels, byId, boxRows);
   }
 
+  /** The set's levels, deepest first: the order the geocoder matches them in. */
+  get levelsDeepestFirst(): number[] {
+    return this.levels.map((l) => l.level).reverse();
+  }
+
   /** The bounding boxes of a level's polygons, indexed on first use. */
   boxes(level: number): PolygonBoxes {
     let boxes = this.boxesByLevel.get(level);

@@ -139,7 +139,7 @@ class ConversionPass {
     const catalog = deps.catalogs.get(setId);
     this.catalog = catalog;
     this.columns = catalog.then((c) => new AppendedColumns(c));
-    this.levelsDeepestFirst = catalog.then((c) => c.levels.map((l) => l.level).sort((a, b) => b - a));
+    this.levelsDeepestFirst = catalog.then((c) => c.levelsDeepestFirst);
     // Loads the set's interior grid, or starts building it in the background; chunks use it
     // from the moment it is ready.
     this.levelsDeepestFirst.then(([deepest]) => deps.grids.prepare(setId, deepest)).catch(() => {});
