@@ -42,7 +42,7 @@ test('sheets are read with their names whatever the order of the parts in the zi
   fs.rmSync(path.dirname(file), { recursive: true, force: true });
 });
 
-test('dates stay dates when the sheets come before xl/styles.xml', async () => {
+test('dates stay dates when the sheets come before xl/styles.xml or xl/workbook.xml', async () => {
   const when = new Date(Date.UTC(2024, 3, 22, 10, 43));
   const wb = new ExcelJS.Workbook();
   const sheet = wb.addWorksheet('기록');
@@ -50,10 +50,17 @@ test('dates stay dates when the sheets come before xl/styles.xml', async () => {
   sheet.addRow([when, 126.97, 37.57]);
   sheet.getColumn(1).numFmt = 'yyyy-mm-dd hh:mm';
   // Relationships, workbook and shared strings, then the sheet, the styles last: exceljs's reader
-  // parses such a sheet at once, before it has seen the number formats.
-  const file = await reorderedCopy(wb, (n) => (n === 'xl/styles.xml' ? 9 : n.startsWith('xl/worksheets/') ? 5 : 0));
-  const rows: unknown[][] = [];
-  for await (const row of new XlsxSource(file).rows('기록')) rows.push(row);
-  assert.deepEqual(rows, [['일시', '경도', '위도'], [when, 126.97, 37.57]]);
-  fs.rmSync(path.dirname(file), { recursive: true, force: true });
+  // parses such a sheet at once, before it has seen the number formats. And the styles first,
+  // the workbook (with its date system) last.
+  const orders = [
+    (n: string) => (n === 'xl/styles.xml' ? 9 : n.startsWith('xl/worksheets/') ? 5 : 0),
+    (n: string) => (n === 'xl/workbook.xml' ? 9 : n.startsWith('xl/worksheets/') ? 5 : 0),
+  ];
+  for (const rank of orders) {
+    const file = await reorderedCopy(wb, rank);
+    const rows: unknown[][] = [];
+    for await (const row of new XlsxSource(file).rows('기록')) rows.push(row);
+    assert.deepEqual(rows, [['일시', '경도', '위도'], [when, 126.97, 37.57]]);
+    fs.rmSync(path.dirname(file), { recursive: true, force: true });
+  }
 });

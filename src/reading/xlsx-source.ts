@@ -14,7 +14,7 @@ import type { CellValue, ReadSettings, Row, SheetRows, TableSource } from './tab
 export class XlsxSource implements TableSource {
   readonly settings: ReadSettings = { format: 'XLSX' };
   private names: string[] | null = null;
-  private workbookModel: Promise<unknown> | undefined;
+  private workbookModel: Promise<{ model: unknown; properties: unknown }> | undefined;
   private styles: Promise<unknown> | undefined;
   private sharedStrings: Promise<unknown[]> | undefined;
 
@@ -72,26 +72,31 @@ export class XlsxSource implements TableSource {
           hyperlinks: 'ignore',
           entries: 'emit',
         });
-        // exceljs names a sheet from xl/workbook.xml and tells dates from numbers by the number
-        // formats in xl/styles.xml, but only knows either once it has streamed past it. Zip
-        // writers may put them after the sheets (exceljs's own writer varies the order from one
-        // file to the next), and then the reader fails on `model.sheets`, loses the names, or
-        // hands out dates as plain numbers. Giving it both up front makes the order irrelevant.
-        Object.assign(reader, { model: await model, styles: await styles });
+        // exceljs names a sheet from xl/workbook.xml (and reads its date system there) and tells
+        // dates from numbers by the number formats in xl/styles.xml, but only knows either once
+        // it has streamed past it. Zip writers may put them after the sheets (exceljs's own
+        // writer varies the order from one file to the next), and then the reader fails on
+        // `model.sheets` or on a date's `properties.model`, loses the names, or hands out dates
+        // as plain numbers. Giving it all three up front, as its own parsing would have set
+        // them, makes the order irrelevant.
+        Object.assign(reader, { ...(await model), styles: await styles });
         yield* reader as unknown as AsyncIterable<unknown>;
       },
     };
   }
 }
 
-/** Parses xl/workbook.xml (sheet names and ids) with exceljs's own parser, read from the zip directory. */
-async function readWorkbookModel(file: string): Promise<unknown> {
+/**
+ * Parses xl/workbook.xml (sheet names and ids, the date system) with exceljs's own parser, read
+ * from the zip directory, into the two fields exceljs's reader sets from it.
+ */
+async function readWorkbookModel(file: string): Promise<{ model: unknown; properties: unknown }> {
   const directory = await unzipper.Open.file(file);
   const entry = directory.files.find((f) => f.path === 'xl/workbook.xml');
   if (!entry) throw new UserInputError('The file is not a valid .xlsx workbook (it has no xl/workbook.xml).', 'UNSUPPORTED_FILE');
   const xform = new WorkbookXform();
   await xform.parseStream(entry.stream());
-  return xform.model;
+  return { model: xform.model, properties: xform.map.workbookPr };
 }
 
 /** xl/styles.xml parsed by exceljs's own StyleManager, read from the zip directory (defaults without one). */

@@ -2,6 +2,8 @@
 declare module 'exceljs/lib/xlsx/xform/book/workbook-xform.js' {
   export default class WorkbookXform {
     model: unknown;
+    /** Its part parsers; workbookPr's model holds date1904, which the reader needs for dates. */
+    map: { workbookPr: unknown };
     parseStream(stream: NodeJS.ReadableStream): Promise<unknown>;
   }
 }
