@@ -31,6 +31,13 @@ const EnvSchema = z.object({
   PROGRESS_INTERVAL_MS: z.coerce.number().int().min(0).default(250),
   /** Match points in cells wholly inside one polygon without PostGIS (see src/geocode/interior-grid.ts). */
   INTERIOR_GRID: z.enum(['on', 'off']).default('on'),
+  /** The GraphQL IDE a browser gets at GET /graphql; `off` in production if nobody should browse the API. */
+  GRAPHQL_IDE: z.enum(['on', 'off']).default('on'),
+  /**
+   * Origins of other frontends allowed to call the API from a browser (comma-separated, or `*`);
+   * unset: same origin only.
+   */
+  CORS_ORIGINS: z.string().optional(),
   LOG_LEVEL: z.enum(['silent', 'error', 'info', 'debug']).default('info'),
 });
 
@@ -49,6 +56,9 @@ export interface Config {
   maxDistanceMeters: number;
   progressIntervalMs: number;
   interiorGrid: boolean;
+  graphqlIde: boolean;
+  /** Allowed cross-origin callers: exact origins, `'*'` for any, or none (same origin only). */
+  corsOrigins: string[] | '*' | null;
   logLevel: 'silent' | 'error' | 'info' | 'debug';
 }
 
@@ -74,7 +84,31 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     maxDistanceMeters: e.MAX_DISTANCE_METERS,
     progressIntervalMs: e.PROGRESS_INTERVAL_MS,
     interiorGrid: e.INTERIOR_GRID === 'on',
+    graphqlIde: e.GRAPHQL_IDE === 'on',
+    corsOrigins: parseCorsOrigins(e.CORS_ORIGINS),
     logLevel: e.LOG_LEVEL,
     ...overrides,
   };
+}
+
+/**
+ * `http://localhost:5173, https://app.example.com` → their origins (scheme://host[:port], as a
+ * browser sends them in Origin); `*` → any. A value that is not an origin fails at start.
+ */
+function parseCorsOrigins(value: string | undefined): string[] | '*' | null {
+  const items = (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  if (items.length === 0) return null;
+  if (items.includes('*')) return '*';
+  return items.map((item) => {
+    let url: URL;
+    try {
+      url = new URL(item);
+    } catch {
+      throw new Error(`Invalid configuration: CORS_ORIGINS: "${item}" is not an origin like http://localhost:5173`);
+    }
+    if (!/^https?:$/.test(url.protocol) || url.pathname.replace(/\/$/, '') !== '' || url.search || url.hash) {
+      throw new Error(`Invalid configuration: CORS_ORIGINS: "${item}" is not an origin like http://localhost:5173`);
+    }
+    return url.origin;
+  });
 }

@@ -107,6 +107,8 @@ export async function startServer(
     embedded: db.embedded,
     publicUrl: config.publicUrl,
     maxUploadBytes: config.maxUploadBytes,
+    graphqlIde: config.graphqlIde,
+    corsOrigins: config.corsOrigins,
     log,
   });
   httpServer.on('request', app);
@@ -123,12 +125,14 @@ export async function startServer(
   }
   const port = (httpServer.address() as AddressInfo).port;
   const url = `http://${config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host}:${port}`;
-  log.info(`coord2region listening on ${url} (GraphQL ${url}/graphql, ${db.embedded ? `embedded database in ${config.dataDir}` : 'PostgreSQL'})`);
+  log.info(`coord2region listening on ${url} (${db.embedded ? `embedded database in ${config.dataDir}` : 'PostgreSQL'}); loading boundaries…`);
 
   let closing: Promise<void> | null = null;
   let warmUp: Promise<void> = Promise.resolve();
   const ready = ensureDefaultBoundarySet(dataSource, log).then(async () => {
     if (options.startWorker !== false) worker.start();
+    const ide = config.graphqlIde ? `, GraphQL IDE ${url}/graphql` : '';
+    log.info(`coord2region ready: web page ${url}/${ide} (GraphQL POST and WebSocket ${url}/graphql)`);
     // The default set's interior grid (loaded, or built in the background on first start) and
     // its catalog (names and polygon boxes), so the first conversion need not wait for either;
     // once both are in, one made-up chunk warms the geocoder up.

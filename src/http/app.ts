@@ -2,17 +2,21 @@ import path from 'node:path';
 import type http from 'node:http';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { GraphQLSchema } from 'graphql';
 import { graphqlUploadExpress } from 'graphql-upload-minimal';
-import { useServer } from 'graphql-ws/use/ws';
-import { WebSocketServer } from 'ws';
 import type { DataSource } from 'typeorm';
 import type { Logger } from '../logger';
 import type { Context, Services } from '../schema/context';
+import { corsHandler, type CorsOrigins } from './cors';
 import { downloadHandler } from './downloads';
+import { graphqlIde } from './graphql-ide';
+import { baseUrlFromHeaders, contextFactory } from './request-context';
+import { answerAfterBody, requirePreflightHeader } from './upload-requests';
+import { attachWebSockets } from './websockets';
 import type { InteriorGridCache } from '../geocode/interior-grid-cache';
 import { healthHandler } from './health';
 import { PROJECT_ROOT } from '../project-root';
@@ -26,32 +30,32 @@ export interface HttpDeps {
   embedded: boolean;
   publicUrl?: string;
   maxUploadBytes: number;
+  /** Serve the GraphQL IDE at GET /graphql (GRAPHQL_IDE). */
+  graphqlIde: boolean;
+  corsOrigins: CorsOrigins;
   log: Logger;
 }
 
 const PUBLIC_DIR = path.join(PROJECT_ROOT, 'src/http/public');
+const GRAPHQL_PATH = '/graphql';
 
 /**
- * The HTTP surface: POST /graphql (queries, mutations, multipart uploads), ws://…/graphql
- * (graphql-ws subscriptions), GET /downloads/:id, GET /healthz and the web page at /.
+ * The HTTP surface: POST /graphql (queries, mutations, multipart uploads), the GraphQL IDE at
+ * GET /graphql, ws://…/graphql (graphql-ws and subscriptions-transport-ws), GET /downloads/:id,
+ * GET /healthz and the web page at /.
  */
 export async function createHttpApp(deps: HttpDeps): Promise<{ app: express.Express; stop: () => Promise<void> }> {
   const { httpServer, schema, services, log } = deps;
-  const baseUrlOf = (headers: http.IncomingHttpHeaders) => deps.publicUrl ?? baseUrlFromHeaders(headers);
-
-  const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
-  // ws re-emits the HTTP server's errors (e.g. port in use); startServer reports those itself.
-  wsServer.on('error', () => {});
-  const wsCleanup = useServer<Record<string, unknown>, { request: http.IncomingMessage }>(
-    {
-      schema,
-      context: (ctx): Context => ({ services, baseUrl: baseUrlOf(ctx.extra.request.headers) }),
-      onError: (_ctx, _id, _payload, errors) => {
-        for (const e of errors) if (!e.extensions?.code) log.error('Subscription error', e);
-      },
-    },
-    wsServer,
-  );
+  const createContext = contextFactory(services, deps.publicUrl);
+  const webSockets = attachWebSockets({
+    httpServer,
+    path: GRAPHQL_PATH,
+    schema,
+    createContext,
+    corsOrigins: deps.corsOrigins,
+    publicUrl: deps.publicUrl,
+    log,
+  });
 
   const apollo = new ApolloServer<Context>({
     schema,
@@ -67,11 +71,13 @@ export async function createHttpApp(deps: HttpDeps): Promise<{ app: express.Expr
     },
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
+      // Apollo's own landing page loads Apollo Sandbox from its CDN; the IDE below is served locally.
+      ApolloServerPluginLandingPageDisabled(),
       {
         async serverWillStart() {
           return {
             async drainServer() {
-              await wsCleanup.dispose();
+              await webSockets.dispose();
             },
           };
         },
@@ -82,14 +88,19 @@ export async function createHttpApp(deps: HttpDeps): Promise<{ app: express.Expr
 
   const app = express();
   app.disable('x-powered-by');
+  const cors = corsHandler(deps.corsOrigins);
   app.get('/healthz', healthHandler(deps.dataSource, services.boundarySets, deps.grids, deps.embedded));
-  app.get('/downloads/:id', downloadHandler(services.conversions));
+  app.options('/downloads/:id', cors);
+  app.get('/downloads/:id', cors, downloadHandler(services.conversions));
+  if (deps.graphqlIde) app.use(GRAPHQL_PATH, graphqlIde({ path: GRAPHQL_PATH, baseUrlOf: (req) => deps.publicUrl ?? baseUrlFromHeaders(req.headers) }));
   app.use(
-    '/graphql',
-    guardMultipart,
+    GRAPHQL_PATH,
+    cors,
+    answerAfterBody(deps.maxUploadBytes),
+    requirePreflightHeader,
     graphqlUploadExpress({ maxFileSize: deps.maxUploadBytes, maxFiles: 1 }),
     express.json({ limit: '1mb' }),
-    expressMiddleware(apollo, { context: async ({ req }) => ({ services, baseUrl: baseUrlOf(req.headers) }) }),
+    expressMiddleware(apollo, { context: ({ req }) => createContext({ headers: req.headers }) }),
   );
   app.use(express.static(PUBLIC_DIR));
   app.use((err: Error & { status?: number }, req: Request, res: Response, _next: NextFunction) => {
@@ -101,36 +112,4 @@ export async function createHttpApp(deps: HttpDeps): Promise<{ app: express.Expr
   });
 
   return { app, stop: () => apollo.stop() };
-}
-
-/**
- * Multipart uploads, before graphql-upload reads them. Apollo's CSRF prevention would reject one
- * without a non-simple header, but only after graphql-upload had already read its files; this
- * refuses it first, with the fix in the message.
- */
-function guardMultipart(req: Request, res: Response, next: NextFunction): void {
-  const multipart = req.is('multipart/form-data');
-  // An upload refused half-way (too large, bad options) is answered before its body is read to
-  // the end; on a kept-alive connection the unread rest would then stall the client's next
-  // request. Closing the connection after every upload response avoids that.
-  if (multipart) res.setHeader('Connection', 'close');
-  if (multipart && !req.headers['apollo-require-preflight'] && !req.headers['x-apollo-operation-name']) {
-    res.status(400).json({
-      errors: [
-        {
-          message: "Multipart uploads need the header 'apollo-require-preflight: true' (protection against cross-site requests).",
-          extensions: { code: 'BAD_REQUEST' },
-        },
-      ],
-    });
-    return;
-  }
-  next();
-}
-
-/** Honours X-Forwarded-Proto/Host so links are right behind a reverse proxy. */
-function baseUrlFromHeaders(headers: http.IncomingHttpHeaders): string {
-  const proto = String(headers['x-forwarded-proto'] ?? 'http').split(',')[0].trim();
-  const host = String(headers['x-forwarded-host'] ?? headers.host ?? 'localhost').split(',')[0].trim();
-  return `${proto}://${host}`;
 }

@@ -1,0 +1,27 @@
+import type http from 'node:http';
+import type { Context, Services } from '../schema/context';
+
+/** What a GraphQL context is made from: an HTTP request's headers, or a WebSocket's upgrade request and connection_init payload. */
+export interface ContextSource {
+  headers: http.IncomingHttpHeaders;
+  /** The payload of a WebSocket's connection_init (either protocol); absent for HTTP requests. */
+  connectionParams?: Readonly<Record<string, unknown>>;
+}
+
+export type ContextFactory = (source: ContextSource) => Promise<Context>;
+
+/**
+ * The one place a GraphQL context is built, for POST /graphql and both WebSocket protocols alike,
+ * so whatever a request must prove (e.g. an API key in a header or in connectionParams) is checked
+ * the same way everywhere. A factory that throws refuses the request or the WebSocket connection.
+ */
+export function contextFactory(services: Services, publicUrl: string | undefined): ContextFactory {
+  return async ({ headers }) => ({ services, baseUrl: publicUrl ?? baseUrlFromHeaders(headers) });
+}
+
+/** Honours X-Forwarded-Proto/Host so links are right behind a reverse proxy. */
+export function baseUrlFromHeaders(headers: http.IncomingHttpHeaders): string {
+  const proto = String(headers['x-forwarded-proto'] ?? 'http').split(',')[0].trim();
+  const host = String(headers['x-forwarded-host'] ?? headers.host ?? 'localhost').split(',')[0].trim();
+  return `${proto}://${host}`;
+}

@@ -1,0 +1,84 @@
+import type http from 'node:http';
+import type { NextFunction, Request, Response } from 'express';
+
+/** Room for the multipart request's other parts (operations, map, boundaries) around the file. */
+const MULTIPART_OVERHEAD_BYTES = 1024 * 1024;
+
+/**
+ * For multipart uploads: every response, a refusal included, goes out only once the request body
+ * has been read (and the rest discarded), up to the largest upload accepted. A server that answers
+ * and closes while the client is still sending makes the client's write fail (EPIPE, ECONNRESET):
+ * Node's fetch then reports that instead of the answer. A body larger than the bound is not read
+ * to its end: the answer goes out and the connection is closed.
+ */
+export function answerAfterBody(maxUploadBytes: number) {
+  const bound = maxUploadBytes + MULTIPART_OVERHEAD_BYTES;
+  return (req: Request, res: Response, next: NextFunction): void => {
+    if (!req.is('multipart/form-data')) return next();
+    const end = res.end;
+    res.end = function (this: Response, ...args: unknown[]) {
+      res.end = end;
+      if (req.complete || req.destroyed) return end.apply(this, args as Parameters<typeof end>);
+      void discardBody(req, bound).then((read) => {
+        if (!read && !res.headersSent) res.setHeader('Connection', 'close');
+        end.apply(this, args as Parameters<typeof end>);
+      });
+      return this;
+    } as typeof res.end;
+    next();
+  };
+}
+
+/**
+ * Reads what is left of the request and throws it away (nothing needs it once the answer is
+ * known: the GraphQL operation has finished). False when it was more than `bound` bytes.
+ */
+function discardBody(req: http.IncomingMessage, bound: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    let bytes = 0;
+    const done = (read: boolean) => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('close', onClose);
+      resolve(read);
+    };
+    const onData = (chunk: Buffer) => {
+      bytes += chunk.length;
+      if (bytes > bound) {
+        req.pause();
+        done(false);
+      }
+    };
+    const onEnd = () => done(true);
+    const onClose = () => done(req.complete);
+    // The multipart parser may still be attached (a file nobody read): the rest is not for it.
+    req.unpipe();
+    req.on('data', onData);
+    req.once('end', onEnd);
+    req.once('close', onClose);
+    req.resume();
+  });
+}
+
+/**
+ * Apollo's CSRF prevention accepts a multipart request only with a header a browser cannot send
+ * cross-site without a preflight (`apollo-require-preflight` or `x-apollo-operation-name`). Checked
+ * here, before the files are parsed, with the fix in the message; the answer still waits for the
+ * body (see answerAfterBody).
+ */
+export function requirePreflightHeader(req: Request, res: Response, next: NextFunction): void {
+  if (req.is('multipart/form-data') && !req.headers['apollo-require-preflight'] && !req.headers['x-apollo-operation-name']) {
+    res.status(400).json({
+      errors: [
+        {
+          message:
+            "Multipart uploads need the header 'apollo-require-preflight: true' (or 'x-apollo-operation-name'), " +
+            'a protection against cross-site requests.',
+          extensions: { code: 'BAD_REQUEST' },
+        },
+      ],
+    });
+    return;
+  }
+  next();
+}
