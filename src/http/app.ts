@@ -92,10 +92,11 @@ export async function createHttpApp(deps: HttpDeps): Promise<{ app: express.Expr
   app.get('/healthz', healthHandler(deps.dataSource, services.boundarySets, deps.grids, deps.embedded));
   app.options('/downloads/:id', cors);
   app.get('/downloads/:id', cors, downloadHandler(services.conversions));
+  // Before the IDE's router, which would answer a preflight (OPTIONS) itself.
+  app.use(GRAPHQL_PATH, cors);
   if (deps.graphqlIde) app.use(GRAPHQL_PATH, graphqlIde({ path: GRAPHQL_PATH, baseUrlOf: (req) => deps.publicUrl ?? baseUrlFromHeaders(req.headers) }));
   app.use(
     GRAPHQL_PATH,
-    cors,
     answerAfterBody(deps.maxUploadBytes),
     requirePreflightHeader,
     graphqlUploadExpress({ maxFileSize: deps.maxUploadBytes, maxFiles: 1 }),

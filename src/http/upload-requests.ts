@@ -1,18 +1,22 @@
 import type http from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
 
-/** Room for the multipart request's other parts (operations, map, boundaries) around the file. */
-const MULTIPART_OVERHEAD_BYTES = 1024 * 1024;
+/**
+ * How much more than the largest accepted upload is read and discarded to deliver a refusal: a
+ * file somewhat over MAX_UPLOAD_MB still gets its FILE_TOO_LARGE. Discarding costs only the
+ * transfer; the bound keeps a client from holding the connection with an endless body.
+ */
+const DISCARD_MARGIN_BYTES = 64 * 1024 * 1024;
 
 /**
  * For multipart uploads: every response, a refusal included, goes out only once the request body
  * has been read (and the rest discarded), up to the largest upload accepted. A server that answers
  * and closes while the client is still sending makes the client's write fail (EPIPE, ECONNRESET):
- * Node's fetch then reports that instead of the answer. A body larger than the bound is not read
- * to its end: the answer goes out and the connection is closed.
+ * Node's fetch then reports that instead of the answer. A body more than DISCARD_MARGIN_BYTES over
+ * the upload limit is not read to its end: the answer goes out and the connection is closed.
  */
 export function answerAfterBody(maxUploadBytes: number) {
-  const bound = maxUploadBytes + MULTIPART_OVERHEAD_BYTES;
+  const bound = maxUploadBytes + DISCARD_MARGIN_BYTES;
   return (req: Request, res: Response, next: NextFunction): void => {
     if (!req.is('multipart/form-data')) return next();
     const end = res.end;

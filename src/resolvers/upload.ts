@@ -10,7 +10,11 @@ import type { IncomingFile } from '../conversion/conversion-service';
 export async function receiveUpload(file: Promise<FileUpload>, maxBytes: number): Promise<IncomingFile> {
   try {
     const upload = await file;
-    return { fileName: upload.filename, stream: upload.createReadStream() };
+    const stream = upload.createReadStream();
+    // When the file reaches the limit while being read, graphql-upload-minimal only unpipes the
+    // stream: whoever reads it would wait for an end that never comes (the request hung).
+    stream.once('limit', () => stream.destroy(fileTooLarge(maxBytes)));
+    return { fileName: upload.filename, stream };
   } catch (err) {
     throw isUploadLimitError(err) ? fileTooLarge(maxBytes) : err;
   }
