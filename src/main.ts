@@ -10,11 +10,20 @@ const server = await startServer(config, log).catch((err: NodeJS.ErrnoException)
   process.exit(1);
 });
 
-let stopping = false;
+/**
+ * Ctrl-C in a terminal reaches this process twice at once: from the terminal (it signals the
+ * whole foreground process group) and forwarded by npm. Only a signal well after the first one
+ * is a second Ctrl-C, which forces the exit.
+ */
+const REPEAT_SIGNAL_MS = 1000;
+let stoppingSince: number | null = null;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
-    if (stopping) process.exit(1); // a second Ctrl-C forces it
-    stopping = true;
+    if (stoppingSince !== null) {
+      if (Date.now() - stoppingSince >= REPEAT_SIGNAL_MS) process.exit(1);
+      return;
+    }
+    stoppingSince = Date.now();
     log.info(`${signal}: finishing the current chunk and handing running conversions back…`);
     server.close().then(
       () => process.exit(0),

@@ -132,7 +132,7 @@ export async function startServer(
   const ready = ensureDefaultBoundarySet(dataSource, log).then(async () => {
     if (options.startWorker !== false) worker.start();
     const ide = config.graphqlIde ? `, GraphQL IDE ${url}/graphql` : '';
-    log.info(`coord2region ready: web page ${url}/${ide} (GraphQL POST and WebSocket ${url}/graphql)`);
+    log.info(`coord2region ready: web page ${url}/${ide} (GraphQL POST and WebSocket ${url}/graphql; pid ${process.pid})`);
     // The default set's interior grid (loaded, or built in the background on first start) and
     // its catalog (names and polygon boxes), so the first conversion need not wait for either;
     // once both are in, one made-up chunk warms the geocoder up.
