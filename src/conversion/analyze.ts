@@ -2,8 +2,9 @@ import type { DetectedLayout, DetectedSheet, StoredConversionOptions } from '../
 import { UserInputError } from '../errors';
 import { detectSheetLayout, type SheetLayout } from '../detection/sheet-layout';
 import { numberIn } from '../detection/numbers';
+import { describeSrid } from '../detection/crs-candidates';
 import type { Row, TableSource } from '../reading/table-source';
-import { resolveColumnSpec } from './columns';
+import { indexToLetter, resolveColumnSpec } from './columns';
 
 /**
  * Rows of each sheet kept for detection: room for title rows above the header and a sample of
@@ -94,9 +95,19 @@ function noCoordinates(sheets: DetectedSheet[], options: StoredConversionOptions
     resolveColumnSpec(options.xColumn, first.header, 'xColumn');
     resolveColumnSpec(options.yColumn, first.header, 'yColumn');
   }
-  const headers = sheets.map((s) => `"${s.name}": ${s.header.filter(Boolean).join(', ') || '(empty)'}`).join('; ');
+  // Every column by letter, blank-named ones too: those are often where the coordinates are.
+  const columns = sheets
+    .filter((s) => !options.sheets?.length || options.sheets.includes(s.name))
+    .map((s) => `"${s.name}": ${s.header.map((h, i) => `${indexToLetter(i)} ${h ? `"${h}"` : '(blank)'}`).join(', ') || '(no header)'}`)
+    .join('; ');
+  const systems =
+    options.srid === undefined
+      ? 'in each coordinate system recognisable from values (EPSG:4326 lon/lat, 5179, 32652, 3857, the Korean TM belts)'
+      : `as ${describeSrid(options.srid)}, the srid option`;
+  const advice = options.srid === undefined ? '' : ` If they are longitude/latitude, leave srid out or set it to 4326.`;
   return new UserInputError(
-    `No coordinate columns found (headers ${headers}). Name them x/y, lon/lat, 경도/위도, or set xColumn and yColumn.`,
+    `No coordinate columns found (columns ${columns}). Tried header names (x/y, lon/lat, 경도/위도, …) and the values of ` +
+      `every pair of numeric columns ${systems} over Korea. Name them x/y, lon/lat, 경도/위도, or set xColumn and yColumn.${advice}`,
     'NO_COORDINATES',
   );
 }
