@@ -1,10 +1,16 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, describe, test } from 'node:test';
+import { gql } from './helpers/graphql';
 import { startTestServer, type TestServer } from './helpers/server';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const haveBrowser = fs.existsSync(CHROMIUM);
+/**
+ * Functions run in the page get its text through this cast (no DOM types here). They are passed
+ * as functions: a string would be eval, which the IDE's Content-Security-Policy forbids.
+ */
+type PageGlobal = { document: { body: { innerText: string } } };
 const BROWSER_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 /**
@@ -36,16 +42,14 @@ describe('GraphQL IDE', { skip: haveBrowser ? false : `no Chromium at ${CHROMIUM
       await page.goto(`${server.url}/graphql`);
       await page.waitForSelector('.query-editor__inline-widget input[type=file]', { state: 'attached' });
       await page.setInputFiles('.query-editor__inline-widget input[type=file]', csv);
-      const upload = page.waitForResponse(
-        (r) => r.url() === server.graphqlUrl && (r.request().headers()['content-type'] ?? '').startsWith('multipart/form-data'),
-      );
+      const upload = page.waitForRequest((r) => r.url() === server.graphqlUrl && (r.headers()['content-type'] ?? '').startsWith('multipart/form-data'));
       await page.click('.query-editor__line-widget:has-text("CreateConversion")');
-      const response = await upload;
-      assert.equal(response.request().headers()['apollo-require-preflight'], 'true');
-      const body = (await response.json()) as { data?: { createConversion: { id: string; status: string } } };
-      const id = body.data?.createConversion.id;
-      assert.ok(id, JSON.stringify(body));
-      await page.waitForFunction(`document.body.innerText.includes(${JSON.stringify(id)})`);
+      assert.equal((await upload).headers()['apollo-require-preflight'], 'true');
+      // The answer as the IDE shows it.
+      const shown = await page.waitForFunction(() => (globalThis as unknown as PageGlobal).document.body.innerText.match(/"id": "([0-9a-f-]{36})"/)?.[1], undefined, { timeout: 60_000 });
+      const id = (await shown.jsonValue()) as string;
+      const stored = await gql<{ conversion: { fileName: string } }>(server.graphqlUrl, 'query ($id: ID!) { conversion(id: $id) { fileName } }', { id });
+      assert.equal(stored.data?.conversion.fileName, '좌표.csv');
 
       // The example subscription with that id, over WebSocket, until the conversion ends.
       await page.click('.variables-editor--title');
@@ -54,7 +58,7 @@ describe('GraphQL IDE', { skip: haveBrowser ? false : `no Chromium at ${CHROMIUM
       await page.keyboard.press('Delete');
       await page.keyboard.insertText(JSON.stringify({ id }));
       await page.click('.query-editor__line-widget:has-text("ConversionProgress")');
-      await page.waitForFunction("document.body.innerText.includes('COMPLETED')", undefined, { timeout: 60_000 });
+      await page.waitForFunction(() => (globalThis as unknown as PageGlobal).document.body.innerText.includes('COMPLETED'), undefined, { timeout: 60_000 });
       assert.ok(frames.some((f) => f.includes('"COMPLETED"') && f.includes(id)), 'the COMPLETED state came over the WebSocket');
 
       const hosts = new Set(urls.map((u) => new URL(u).host));
