@@ -4,7 +4,7 @@ import type { ExpectedFunction } from '../db/function-drift';
 import { PROJECT_ROOT } from '../project-root';
 
 /** Where the SQL functions the geocoder calls are kept, one `<name>.sql` each. */
-export const SQL_FUNCTIONS_DIR = path.join(PROJECT_ROOT, 'src/geocode/sql');
+const SQL_FUNCTIONS_DIR = path.join(PROJECT_ROOT, 'src/geocode/sql');
 
 /**
  * The geocoder's SQL functions as the migrations leave them installed, read from their .sql files:
