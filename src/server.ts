@@ -21,7 +21,7 @@ import { PgNotifyBus } from './pubsub/pg-notify-bus';
 import type { ProgressBus } from './pubsub/progress-bus';
 import { ThrottledPublisher } from './pubsub/throttled-publisher';
 import type { Services } from './schema/context';
-import { buildAppSchema } from './schema/build';
+import { buildAppSchema } from './resolvers/build-schema';
 
 export interface RunningServer {
   /** http://host:port of the listening server. */

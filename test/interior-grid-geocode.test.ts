@@ -7,7 +7,7 @@ import { deepestLevel } from '../src/boundaries/set-service';
 import { geocodeChunk, type ChunkInput, type ChunkRequest, type GeocodedChunk } from '../src/geocode/chunk-geocoder';
 import { GRID_MAX_Z, GRID_ORIGIN_X, GRID_ORIGIN_Y, type InteriorGrid } from '../src/geocode/interior-grid';
 import { InteriorGridCache } from '../src/geocode/interior-grid-cache';
-import type { PolygonBoxes } from '../src/geocode/polygon-boxes';
+import type { PolygonBoxes } from '../src/boundaries/polygon-boxes';
 import { createLogger } from '../src/logger';
 import { pointGenerator, seededRandom } from '../bench/generate-csv';
 import { FIXTURES, startTestServer, type TestServer } from './helpers/server';

@@ -14,7 +14,7 @@ import type { OutputWriter } from '../writing/output-writer';
 import { XlsxOutputWriter } from '../writing/xlsx-writer';
 import { analyzeFile } from './analyze';
 import { AppendedColumns } from './appended-columns';
-import { readChunkCoordinates } from './coordinates';
+import { readChunkCoordinates } from '../detection/coordinates';
 import { JobLostError } from './errors';
 import type { FileStore } from './file-store';
 import { SQL_NOW, type JobQueue } from './job-queue';

@@ -1,7 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import { ensureBoundaryPiecesOutsideTransaction } from './boundary-pieces';
 import { GRID_CLEAR, GRID_CLEARANCE_METERS, type InteriorGrid } from './interior-grid';
-import type { PolygonBoxes } from './polygon-boxes';
+import type { PolygonBoxes } from '../boundaries/polygon-boxes';
 import { RESULT_CODE } from './result-codes';
 
 /**

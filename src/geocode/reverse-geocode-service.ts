@@ -4,7 +4,7 @@ import type { BoundarySetService } from '../boundaries/set-service';
 import { UserInputError } from '../errors';
 import { lookupPoint } from './point-lookup';
 import type { MatchResult } from './result-codes';
-import { assertKnownSrid } from './srid';
+import { assertKnownSrid } from '../boundaries/srid';
 
 export interface AddressView {
   result: MatchResult;
