@@ -38,7 +38,7 @@ const EnvSchema = z.object({
    * unset: same origin only.
    */
   CORS_ORIGINS: z.string().optional(),
-  LOG_LEVEL: z.enum(['silent', 'error', 'info', 'debug']).default('info'),
+  LOG_LEVEL: z.enum(['silent', 'error', 'warn', 'info', 'debug']).default('info'),
 });
 
 export interface Config {
@@ -59,7 +59,7 @@ export interface Config {
   graphqlIde: boolean;
   /** Allowed cross-origin callers: exact origins, `'*'` for any, or none (same origin only). */
   corsOrigins: string[] | '*' | null;
-  logLevel: 'silent' | 'error' | 'info' | 'debug';
+  logLevel: 'silent' | 'error' | 'warn' | 'info' | 'debug';
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {

@@ -4,7 +4,7 @@ import { detectSheetLayout, type SheetLayout } from '../detection/sheet-layout';
 import { numberIn } from '../detection/numbers';
 import { describeSrid } from '../detection/crs-candidates';
 import type { Row, TableSource } from '../reading/table-source';
-import { indexToLetter, resolveColumnSpec } from './columns';
+import { indexToLetter, resolveColumnSpec } from '../detection/columns';
 
 /**
  * Rows of each sheet kept for detection: room for title rows above the header and a sample of

@@ -18,6 +18,7 @@ import { baseUrlFromHeaders, contextFactory } from './request-context';
 import { answerAfterBody, requirePreflightHeader } from './upload-requests';
 import { attachWebSockets } from './websockets';
 import type { InteriorGridCache } from '../geocode/interior-grid-cache';
+import type { SqlFunctionsStatus } from '../db/function-drift';
 import { healthHandler } from './health';
 import { PROJECT_ROOT } from '../project-root';
 
@@ -27,6 +28,8 @@ export interface HttpDeps {
   services: Services;
   dataSource: DataSource;
   grids: InteriorGridCache;
+  /** The drift check's answer at start. */
+  sqlFunctions: SqlFunctionsStatus;
   embedded: boolean;
   publicUrl?: string;
   maxUploadBytes: number;
@@ -89,7 +92,7 @@ export async function createHttpApp(deps: HttpDeps): Promise<{ app: express.Expr
   const app = express();
   app.disable('x-powered-by');
   const cors = corsHandler(deps.corsOrigins);
-  app.get('/healthz', healthHandler(deps.dataSource, services.boundarySets, deps.grids, deps.embedded));
+  app.get('/healthz', healthHandler(deps.dataSource, services.boundarySets, deps.grids, deps.sqlFunctions, deps.embedded));
   app.options('/downloads/:id', cors);
   app.get('/downloads/:id', cors, downloadHandler(services.conversions));
   // Before the IDE's router, which would answer a preflight (OPTIONS) itself.
