@@ -19,12 +19,13 @@ export function answerAfterBody(maxUploadBytes: number) {
   const bound = maxUploadBytes + DISCARD_MARGIN_BYTES;
   return (req: Request, res: Response, next: NextFunction): void => {
     if (!req.is('multipart/form-data')) return next();
+    // Uploads are rare and large: their connection is closed after the answer, not kept for another request.
+    res.setHeader('Connection', 'close');
     const end = res.end;
     res.end = function (this: Response, ...args: unknown[]) {
       res.end = end;
       if (req.complete || req.destroyed) return end.apply(this, args as Parameters<typeof end>);
-      void discardBody(req, bound).then((read) => {
-        if (!read && !res.headersSent) res.setHeader('Connection', 'close');
+      void discardBody(req, bound).then(() => {
         end.apply(this, args as Parameters<typeof end>);
       });
       return this;
