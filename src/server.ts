@@ -106,6 +106,7 @@ export async function startServer(
     grids,
     embedded: db.embedded,
     publicUrl: config.publicUrl,
+    trustProxy: config.trustProxy,
     maxUploadBytes: config.maxUploadBytes,
     log,
   });

@@ -5,7 +5,7 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { unwrapResolverError } from '@apollo/server/errors';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import type { GraphQLSchema } from 'graphql';
+import { specifiedRules, validate, type GraphQLSchema } from 'graphql';
 import { graphqlUploadExpress } from 'graphql-upload-minimal';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
@@ -16,6 +16,10 @@ import { downloadHandler } from './downloads';
 import type { InteriorGridCache } from '../geocode/interior-grid-cache';
 import { healthHandler } from './health';
 import { PROJECT_ROOT } from '../project-root';
+import { QUERY_LIMITS, queryLimitRules } from '../schema/query-limits';
+
+/** Largest WebSocket message: a GraphQL operation is a few KB; ws's default is 100 MiB. */
+export const WS_MAX_PAYLOAD_BYTES = 1024 * 1024;
 
 export interface HttpDeps {
   httpServer: http.Server;
@@ -25,6 +29,7 @@ export interface HttpDeps {
   grids: InteriorGridCache;
   embedded: boolean;
   publicUrl?: string;
+  trustProxy: boolean;
   maxUploadBytes: number;
   log: Logger;
 }
@@ -37,14 +42,15 @@ const PUBLIC_DIR = path.join(PROJECT_ROOT, 'src/http/public');
  */
 export async function createHttpApp(deps: HttpDeps): Promise<{ app: express.Express; stop: () => Promise<void> }> {
   const { httpServer, schema, services, log } = deps;
-  const baseUrlOf = (headers: http.IncomingHttpHeaders) => deps.publicUrl ?? baseUrlFromHeaders(headers);
+  const baseUrlOf = (headers: http.IncomingHttpHeaders) => deps.publicUrl ?? baseUrlFromHeaders(headers, deps.trustProxy);
 
-  const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
+  const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: WS_MAX_PAYLOAD_BYTES });
   // ws re-emits the HTTP server's errors (e.g. port in use); startServer reports those itself.
   wsServer.on('error', () => {});
   const wsCleanup = useServer<Record<string, unknown>, { request: http.IncomingMessage }>(
     {
       schema,
+      validate: (s, document) => validate(s, document, [...specifiedRules, ...queryLimitRules]),
       context: (ctx): Context => ({ services, baseUrl: baseUrlOf(ctx.extra.request.headers) }),
       onError: (_ctx, _id, _payload, errors) => {
         for (const e of errors) if (!e.extensions?.code) log.error('Subscription error', e);
@@ -59,6 +65,8 @@ export async function createHttpApp(deps: HttpDeps): Promise<{ app: express.Expr
     // which keeps browsers from sending them cross-site.
     csrfPrevention: true,
     introspection: true,
+    validationRules: queryLimitRules,
+    parseOptions: { maxTokens: QUERY_LIMITS.maxTokens },
     includeStacktraceInErrorResponses: false,
     formatError: (formatted, error) => {
       if (formatted.extensions?.code !== 'INTERNAL_SERVER_ERROR') return formatted;
@@ -128,9 +136,10 @@ function guardMultipart(req: Request, res: Response, next: NextFunction): void {
   next();
 }
 
-/** Honours X-Forwarded-Proto/Host so links are right behind a reverse proxy. */
-function baseUrlFromHeaders(headers: http.IncomingHttpHeaders): string {
-  const proto = String(headers['x-forwarded-proto'] ?? 'http').split(',')[0].trim();
-  const host = String(headers['x-forwarded-host'] ?? headers.host ?? 'localhost').split(',')[0].trim();
+/** The request's own Host; X-Forwarded-Proto/Host only with TRUST_PROXY (links behind a reverse proxy). */
+export function baseUrlFromHeaders(headers: http.IncomingHttpHeaders, trustProxy: boolean): string {
+  const forwarded = (name: string) => (trustProxy ? headers[name] : undefined);
+  const proto = String(forwarded('x-forwarded-proto') ?? 'http').split(',')[0].trim();
+  const host = String(forwarded('x-forwarded-host') ?? headers.host ?? 'localhost').split(',')[0].trim();
   return `${proto}://${host}`;
 }

@@ -8,10 +8,21 @@ import type { InteriorGridCache } from '../geocode/interior-grid-cache';
  * `interiorGrid` tells whether the default set's grid is in memory ('loading' from the database at
  * start, 'building' on first start: conversions work meanwhile, only slower).
  */
+const ANSWER_WITHIN_MS = 900;
+
+function withinTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`the database did not answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
 export function healthHandler(dataSource: DataSource, sets: BoundarySetService, grids: InteriorGridCache, embedded: boolean) {
   return async (_req: Request, res: Response) => {
     try {
-      const pending = await dataSource.showMigrations();
+      // A database that does not answer (down, or every connection busy) is reported, not waited for.
+      const pending = await withinTimeout(dataSource.showMigrations(), ANSWER_WITHIN_MS);
       const ready = await sets.hasReadySet();
       const set = ready ? await sets.resolve().catch(() => null) : null;
       const body = {

@@ -10,7 +10,12 @@ import type { IncomingFile } from '../conversion/conversion-service';
 export async function receiveUpload(file: Promise<FileUpload>, maxBytes: number): Promise<IncomingFile> {
   try {
     const upload = await file;
-    return { fileName: upload.filename, stream: upload.createReadStream() };
+    const stream = upload.createReadStream();
+    // At the limit the parser only truncates the file and stops feeding the stream, which then
+    // neither ends nor fails: the request was never answered and the partial file stayed. Failing
+    // the stream at once answers FILE_TOO_LARGE and lets the store remove what it wrote.
+    stream.once('limit', () => stream.destroy(fileTooLarge(maxBytes)));
+    return { fileName: upload.filename, stream };
   } catch (err) {
     throw isUploadLimitError(err) ? fileTooLarge(maxBytes) : err;
   }

@@ -107,7 +107,8 @@ export class XlsxOutputWriter implements OutputWriter {
 
   async drained(): Promise<void> {
     const stream = this.sheet?.stream;
-    if (stream?.writableNeedDrain) await once(stream, 'drain');
+    // A failed output file (a full disk) never drains: its error ends the wait instead.
+    if (stream?.writableNeedDrain) await Promise.race([once(stream, 'drain'), this.done]);
   }
 
   async endSheet(): Promise<void> {
