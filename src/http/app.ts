@@ -16,7 +16,7 @@ import { downloadHandler } from './downloads';
 import type { InteriorGridCache } from '../geocode/interior-grid-cache';
 import { healthHandler } from './health';
 import { PROJECT_ROOT } from '../project-root';
-import { QUERY_LIMITS, queryLimitRules } from '../schema/query-limits';
+import { isTokenLimitError, QUERY_LIMITS, QUERY_TOO_COMPLEX, queryLimitRules } from '../schema/query-limits';
 
 /** Largest WebSocket message: a GraphQL operation is a few KB; ws's default is 100 MiB. */
 export const WS_MAX_PAYLOAD_BYTES = 1024 * 1024;
@@ -69,6 +69,7 @@ export async function createHttpApp(deps: HttpDeps): Promise<{ app: express.Expr
     parseOptions: { maxTokens: QUERY_LIMITS.maxTokens },
     includeStacktraceInErrorResponses: false,
     formatError: (formatted, error) => {
+      if (isTokenLimitError(formatted.message)) return { message: formatted.message, extensions: { code: QUERY_TOO_COMPLEX } };
       if (formatted.extensions?.code !== 'INTERNAL_SERVER_ERROR') return formatted;
       log.error('GraphQL internal error', unwrapResolverError(error));
       return { message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } };

@@ -16,8 +16,8 @@ export const QUERY_LIMITS = {
   maxDepth: 8,
   /** graphql-armor's cost: objects 2, scalars 1, multiplied by depth. */
   maxCost: 5000,
-  /** Tokens the parser reads before giving up (Apollo's parseOptions). */
-  maxTokens: 10_000,
+  /** Tokens the parser reads before giving up (Apollo's parseOptions); well above what the alias limit lets through. */
+  maxTokens: 50_000,
 } as const;
 
 /** The error's code, for clients: the query was refused as too big, not as malformed. */
@@ -39,4 +39,9 @@ function coded(make: (onReject: Reject) => (context: ValidationContext) => unkno
     });
     return rule(context) as ReturnType<ValidationRule>;
   };
+}
+
+/** The parser's own refusal of a document over maxTokens, which Apollo reports as a parse failure. */
+export function isTokenLimitError(message: string): boolean {
+  return /Document contains more th[ae]n? \d+ tokens/.test(message);
 }
