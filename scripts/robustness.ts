@@ -327,13 +327,14 @@ async function databaseFaults(): Promise<void> {
   const viaProxy = new URL(databaseUrl!);
   viaProxy.hostname = '127.0.0.1';
   viaProxy.port = String(proxy.port);
-  const server = await start({ DATABASE_URL: viaProxy.toString(), CHUNK_ROWS: '1000', LEASE_SECONDS: '60' });
+  // Chunks small enough that one can get through between two terminations.
+  const server = await start({ DATABASE_URL: viaProxy.toString(), CHUNK_ROWS: '100', LEASE_SECONDS: '60', LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent' });
   const admin = new pg.Client({ connectionString: databaseUrl });
   await admin.connect();
   const dbName = decodeURIComponent(target.pathname.slice(1));
   try {
     // Backends of this database (and no other) terminated every 150 ms during a conversion.
-    const csv = pointsCsv(30_000);
+    const csv = pointsCsv(5_000);
     let stop = false;
     let terminated = 0;
     const killer = (async () => {
@@ -360,8 +361,8 @@ async function databaseFaults(): Promise<void> {
     }
     stop = true;
     await killer;
-    const stored = await outputRowsOnce(server.url, created, 30_000);
-    report('backends terminated every 150 ms', c.status === 'COMPLETED' && c.processed_rows === 30_000 && stored === 'every row once', `${c.status} (${c.error ?? 'no error'}), ${c.processed_rows} of 30,000 rows, ${stored} in the output, ${terminated} backends terminated, attempts ${c.attempts}`);
+    const stored = await outputRowsOnce(server.url, created, 5_000);
+    report('backends terminated every 150 ms', c.status === 'COMPLETED' && c.processed_rows === 5_000 && stored === 'every row once', `${c.status} (${c.error ?? 'no error'}), ${c.processed_rows} of 5,000 rows, ${stored} in the output, ${terminated} backends terminated, attempts ${c.attempts}`);
 
     // The database unreachable for 30 s in the middle of a conversion.
     const csv2 = pointsCsv(60_000);

@@ -123,20 +123,25 @@ export class Worker {
    * in the same claim, so the job neither fails nor uses up an attempt.
    */
   private async runResuming(job: Conversion, signal: AbortSignal): Promise<void> {
-    for (let retry = 1; ; retry++) {
+    let retry = 0;
+    let progress = job.processedRows;
+    for (;;) {
       try {
         await this.runner.run(job, this.id, signal);
         return;
       } catch (err) {
         if (!isTransientDatabaseError(err) || signal.aborted || !this.running) throw err;
         this.log.info(`Conversion ${job.id}: database unavailable (${(err as Error).message}); resuming after its last committed chunk once it answers`);
-        job = await this.reloadWhenReachable(job.id, signal, retry);
+        job = await this.reloadWhenReachable(job.id, signal, ++retry);
+        // The backoff starts over whenever a chunk got through in between.
+        if (job.processedRows > progress) retry = 0;
+        progress = job.processedRows;
       }
     }
   }
 
   private async reloadWhenReachable(id: string, signal: AbortSignal, retry: number): Promise<Conversion> {
-    for (let attempt = retry; ; attempt++) {
+    for (let attempt = Math.max(1, retry); ; attempt++) {
       await this.sleep(backoffMs(attempt));
       if (signal.aborted) throw signal.reason;
       try {
