@@ -5,12 +5,12 @@ import path from 'node:path';
 import { test } from 'node:test';
 import CFB from 'cfb';
 import { parse, specifiedRules, validate } from 'graphql';
-import { parseCoordinate } from '../src/conversion/coordinates';
+import { parseCoordinate } from '../src/detection/coordinates';
 import { failureOf, isTransientDatabaseError } from '../src/conversion/failures';
 import { findColumnsByValues } from '../src/detection/value-columns';
 import { baseUrlFromHeaders } from '../src/http/app';
 import { detectInputFormat } from '../src/reading/open-source';
-import { buildAppSchema } from '../src/schema/build';
+import { buildAppSchema } from '../src/resolvers/build-schema';
 import { queryLimitRules } from '../src/schema/query-limits';
 import { CsvOutputWriter } from '../src/writing/csv-writer';
 

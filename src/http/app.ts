@@ -14,6 +14,7 @@ import type { Logger } from '../logger';
 import type { Context, Services } from '../schema/context';
 import { downloadHandler } from './downloads';
 import type { InteriorGridCache } from '../geocode/interior-grid-cache';
+import type { SqlFunctionsStatus } from '../db/function-drift';
 import { healthHandler } from './health';
 import { PROJECT_ROOT } from '../project-root';
 import { isTokenLimitError, QUERY_LIMITS, QUERY_TOO_COMPLEX, queryLimitRules } from '../schema/query-limits';
@@ -27,6 +28,8 @@ export interface HttpDeps {
   services: Services;
   dataSource: DataSource;
   grids: InteriorGridCache;
+  /** The drift check's answer at start. */
+  sqlFunctions: SqlFunctionsStatus;
   embedded: boolean;
   publicUrl?: string;
   trustProxy: boolean;
@@ -91,7 +94,7 @@ export async function createHttpApp(deps: HttpDeps): Promise<{ app: express.Expr
 
   const app = express();
   app.disable('x-powered-by');
-  app.get('/healthz', healthHandler(deps.dataSource, services.boundarySets, deps.grids, deps.embedded));
+  app.get('/healthz', healthHandler(deps.dataSource, services.boundarySets, deps.grids, deps.sqlFunctions, deps.embedded));
   app.get('/downloads/:id', downloadHandler(services.conversions));
   app.use(
     '/graphql',
