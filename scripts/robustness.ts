@@ -414,6 +414,14 @@ async function diskFull(): Promise<void> {
 
 async function main(): Promise<void> {
   console.log(`coord2region robustness, ${databaseUrl ? 'PostgreSQL' : 'embedded database'}, ${new Date().toISOString()}`);
+  if (databaseUrl) {
+    // Run it on a scratch database: jobs left by an earlier, interrupted run (their uploads gone
+    // with its DATA_DIR) would otherwise be claimed first.
+    const admin = new pg.Client({ connectionString: databaseUrl });
+    await admin.connect();
+    await admin.query(`UPDATE conversions SET status = 'CANCELLED', phase = 'DONE', finished_at = now() WHERE status IN ('QUEUED', 'RUNNING')`);
+    await admin.end();
+  }
   const only = process.argv.slice(2);
   const want = (name: string) => only.length === 0 || only.includes(name);
   const server = await start({ MAX_UPLOAD_MB: '3', CHUNK_ROWS: '1000' });
