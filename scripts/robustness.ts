@@ -321,7 +321,7 @@ async function outputRowsOnce(url: string, id: string, n: number): Promise<strin
   return once ? 'every row once' : `${lines.length} lines, ${seen.size} distinct ids`;
 }
 
-async function databaseFaults(): Promise<void> {
+async function databaseFaults(want: (name: string) => boolean): Promise<void> {
   const target = new URL(databaseUrl!);
   const proxy = await startProxy(target);
   const viaProxy = new URL(databaseUrl!);
@@ -334,6 +334,7 @@ async function databaseFaults(): Promise<void> {
   const dbName = decodeURIComponent(target.pathname.slice(1));
   try {
     // Backends of this database (and no other) terminated every 150 ms during a conversion.
+    if (want('terminate')) {
     const csv = pointsCsv(5_000);
     let stop = false;
     let terminated = 0;
@@ -364,7 +365,9 @@ async function databaseFaults(): Promise<void> {
     const stored = await outputRowsOnce(server.url, created, 5_000);
     report('backends terminated every 150 ms', c.status === 'COMPLETED' && c.processed_rows === 5_000 && stored === 'every row once', `${c.status} (${c.error ?? 'no error'}), ${c.processed_rows} of 5,000 rows, ${stored} in the output, ${terminated} backends terminated, attempts ${c.attempts}`);
 
+    }
     // The database unreachable for 30 s in the middle of a conversion.
+    if (!want('outage')) return;
     const csv2 = pointsCsv(60_000);
     const id2 = (await uploadMultipart(server.url, 'createConversion', 'points2.csv', csv2, { outputFormat: 'CSV' })).data.createConversion.id as string;
     while ((await admin.query(`SELECT processed_rows FROM conversions WHERE id = $1`, [id2])).rows[0].processed_rows < 2000) await new Promise((r) => setTimeout(r, 50));
@@ -414,6 +417,14 @@ async function diskFull(): Promise<void> {
 
 async function main(): Promise<void> {
   console.log(`coord2region robustness, ${databaseUrl ? 'PostgreSQL' : 'embedded database'}, ${new Date().toISOString()}`);
+  if (databaseUrl) {
+    // Run it on a scratch database: jobs left by an earlier, interrupted run (their uploads gone
+    // with its DATA_DIR) would otherwise be claimed first.
+    const admin = new pg.Client({ connectionString: databaseUrl });
+    await admin.connect();
+    await admin.query(`UPDATE conversions SET status = 'CANCELLED', phase = 'DONE', finished_at = now() WHERE status IN ('QUEUED', 'RUNNING')`);
+    await admin.end();
+  }
   const only = process.argv.slice(2);
   const want = (name: string) => only.length === 0 || only.includes(name);
   const server = await start({ MAX_UPLOAD_MB: '3', CHUNK_ROWS: '1000' });
@@ -426,7 +437,7 @@ async function main(): Promise<void> {
     await server.close();
     fs.rmSync(server.dataDir, { recursive: true, force: true });
   }
-  if (databaseUrl && want('faults')) await databaseFaults();
+  if (databaseUrl && (want('terminate') || want('outage'))) await databaseFaults(want);
   if (databaseUrl && want('disk')) await diskFull();
   if (!databaseUrl) console.log('SKIP  database faults and disk full: they need DATABASE_URL (the embedded database runs in this process)');
   const failed = results.filter((r) => !r.ok);

@@ -73,3 +73,11 @@ test('an upload over the limit arriving in pieces is answered before its body en
   assert.ok(sent < 20 * 0.05 * 1024 * 1024, `answered after ${sent} bytes, before the body ended`);
   assert.deepEqual(fs.readdirSync(path.join(server.dataDir, 'uploads')), []);
 });
+
+test('over HTTP, 3,000 aliases are refused with QUERY_TOO_COMPLEX', async () => {
+  const query = `{ ${Array.from({ length: 3000 }, (_, i) => `a${i}: conversions(limit: 200) { id }`).join(' ')} }`;
+  const res = await fetch(server.graphqlUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
+  const body = (await res.json()) as { errors?: { extensions?: { code?: string } }[] };
+  assert.ok(body.errors?.length);
+  assert.ok(body.errors!.every((e) => e.extensions?.code === 'QUERY_TOO_COMPLEX'), JSON.stringify(body));
+});

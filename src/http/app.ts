@@ -72,7 +72,11 @@ export async function createHttpApp(deps: HttpDeps): Promise<{ app: express.Expr
     parseOptions: { maxTokens: QUERY_LIMITS.maxTokens },
     includeStacktraceInErrorResponses: false,
     formatError: (formatted, error) => {
-      if (isTokenLimitError(formatted.message)) return { message: formatted.message, extensions: { code: QUERY_TOO_COMPLEX } };
+      // Apollo files every validation error under GRAPHQL_VALIDATION_FAILED; ours keep their own code.
+      const original = (error as { originalError?: { extensions?: { code?: unknown } } } | null)?.originalError;
+      if (original?.extensions?.code === QUERY_TOO_COMPLEX || isTokenLimitError(formatted.message)) {
+        return { message: formatted.message, extensions: { code: QUERY_TOO_COMPLEX } };
+      }
       if (formatted.extensions?.code !== 'INTERNAL_SERVER_ERROR') return formatted;
       log.error('GraphQL internal error', unwrapResolverError(error));
       return { message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } };
