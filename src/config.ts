@@ -10,6 +10,11 @@ const EnvSchema = z.object({
   HOST: z.string().default('0.0.0.0'),
   /** Absolute base URL used for download links; derived from the request's Host header when unset. */
   PUBLIC_URL: z.string().url().optional(),
+  /**
+   * Believe X-Forwarded-Proto/Host (for download links) only behind a reverse proxy that sets
+   * them; otherwise anyone could make the service hand out links to another host.
+   */
+  TRUST_PROXY: z.enum(['on', 'off', 'true', 'false', '1', '0']).default('off'),
   /** A real PostgreSQL with PostGIS; without it the embedded PGlite in DATA_DIR is used. */
   DATABASE_URL: z.string().optional(),
   DATA_DIR: z.string().default('./.data'),
@@ -45,6 +50,7 @@ export interface Config {
   port: number;
   host: string;
   publicUrl?: string;
+  trustProxy: boolean;
   databaseUrl?: string;
   dataDir: string;
   maxUploadBytes: number;
@@ -73,6 +79,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     port: e.PORT,
     host: e.HOST,
     publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ''),
+    trustProxy: ['on', 'true', '1'].includes(e.TRUST_PROXY),
     databaseUrl: e.DATABASE_URL || undefined,
     dataDir: path.resolve(e.DATA_DIR),
     maxUploadBytes: Math.round(e.MAX_UPLOAD_MB * 1024 * 1024),

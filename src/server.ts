@@ -111,6 +111,7 @@ export async function startServer(
     sqlFunctions,
     embedded: db.embedded,
     publicUrl: config.publicUrl,
+    trustProxy: config.trustProxy,
     maxUploadBytes: config.maxUploadBytes,
     graphqlIde: config.graphqlIde,
     corsOrigins: config.corsOrigins,

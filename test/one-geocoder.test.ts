@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { parse } from 'csv-parse/sync';
 import { deepestLevel } from '../src/boundaries/set-service';
+import { QUERY_LIMITS } from '../src/schema/query-limits';
 import { seededRandom } from '../bench/generate-csv';
 import { gql, uploadConversion, waitForConversion } from './helpers/graphql';
 import { onPostgres, startTestServer, type TestServer } from './helpers/server';
@@ -9,8 +10,8 @@ import { download } from './helpers/xlsx';
 
 /** Points per kind: around 읍면동 vertices (borders between them), around 시도 vertices (mostly coast). */
 const POINTS_PER_KIND = 1000;
-/** reverseGeocode fields per GraphQL request. */
-const BATCH = 100;
+/** reverseGeocode fields per GraphQL request: as many aliases as a document may have. */
+const BATCH = QUERY_LIMITS.maxAliases;
 
 /**
  * reverseGeocode answers what a conversion answers: the same point gets the same code and result

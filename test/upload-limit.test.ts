@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -27,4 +28,56 @@ test('a file over the upload limit is a FILE_TOO_LARGE error; nothing is stored'
 
   const small = await uploadConversion(server.graphqlUrl, { name: 'small.csv', content: 'x,y\n126.97,37.57\n' });
   assert.equal(small.body.data?.createConversion.status, 'QUEUED');
+});
+
+/**
+ * A large body that arrives in many pieces (as over a real network): the parser stops feeding
+ * the file at the limit, and the answer must come at once, not when the client gives up.
+ */
+test('an upload over the limit arriving in pieces is answered before its body ends, and its partial file removed', async () => {
+  const boundary = 'c2rboundary';
+  const operations = JSON.stringify({ query: 'mutation ($file: Upload!) { createConversion(file: $file) { id } }', variables: { file: null } });
+  const head =
+    `--${boundary}\r\nContent-Disposition: form-data; name="operations"\r\n\r\n${operations}\r\n` +
+    `--${boundary}\r\nContent-Disposition: form-data; name="map"\r\n\r\n{"0":["variables.file"]}\r\n` +
+    `--${boundary}\r\nContent-Disposition: form-data; name="0"; filename="big.csv"\r\nContent-Type: text/csv\r\n\r\nx,y\n`;
+  const req = http.request(server.graphqlUrl, {
+    method: 'POST',
+    headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, 'apollo-require-preflight': 'true' },
+  });
+  const answer = new Promise<{ status: number; body: string }>((resolve, reject) => {
+    let body = '';
+    let status = 0;
+    req.on('response', (res) => {
+      status = res.statusCode!;
+      res.on('data', (d) => (body += d));
+      res.on('end', () => resolve({ status, body }));
+      res.on('error', () => resolve({ status, body }));
+    });
+    // The server closes the connection after answering; writing on meanwhile may fail here.
+    req.on('error', (err) => (status ? resolve({ status, body }) : reject(err)));
+  });
+  req.write(head);
+  // 16 KB pieces up to 20 times the limit; the body is never finished: only an early answer ends this.
+  let sent = 0;
+  let answered = false;
+  answer.then(() => (answered = true), () => (answered = true));
+  while (!answered && sent < 20 * 0.05 * 1024 * 1024) {
+    req.write(Buffer.alloc(16 * 1024, '1'));
+    sent += 16 * 1024;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  const { body } = await answer;
+  req.destroy();
+  assert.equal(JSON.parse(body).errors?.[0].extensions?.code, 'FILE_TOO_LARGE', body);
+  assert.ok(sent < 20 * 0.05 * 1024 * 1024, `answered after ${sent} bytes, before the body ended`);
+  assert.deepEqual(fs.readdirSync(path.join(server.dataDir, 'uploads')), []);
+});
+
+test('over HTTP, 3,000 aliases are refused with QUERY_TOO_COMPLEX', async () => {
+  const query = `{ ${Array.from({ length: 3000 }, (_, i) => `a${i}: conversions(limit: 200) { id }`).join(' ')} }`;
+  const res = await fetch(server.graphqlUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
+  const body = (await res.json()) as { errors?: { extensions?: { code?: string } }[] };
+  assert.ok(body.errors?.length);
+  assert.ok(body.errors!.every((e) => e.extensions?.code === 'QUERY_TOO_COMPLEX'), JSON.stringify(body));
 });

@@ -59,6 +59,7 @@ export async function inspectFile(source: TableSource, options: StoredConversion
     if (sampleRows > 0 && result.sheet.xIndex !== null) samples.set(sheet.name, result.dataSample.slice(0, sampleRows));
   }
 
+  if (source.notes) notes.unshift(...(await source.notes()));
   const missing = (wanted ?? []).filter((s) => !available.includes(s));
   if (missing.length) {
     throw new UserInputError(

@@ -51,6 +51,7 @@ export class FileStore {
       return size;
     } catch (err) {
       await fsp.rm(temp, { force: true });
+      if ((err as NodeJS.ErrnoException).code === 'ENOSPC') throw new UserInputError("The server's disk is full; try again later.", 'DISK_FULL');
       throw isUploadLimitError(err) ? fileTooLarge(maxBytes) : err;
     }
   }

@@ -162,11 +162,11 @@ export class JobQueue {
   }
 
   /** RUNNING → FAILED with a message for the user; false when the lease no longer held. */
-  async fail(lease: Lease, message: string): Promise<boolean> {
+  async fail(lease: Lease, message: string, code = 'INTERNAL'): Promise<boolean> {
     const rows = await this.dataSource.query(
-      `UPDATE conversions SET status = 'FAILED', phase = 'DONE', error = $3, finished_at = now(), updated_at = now()
+      `UPDATE conversions SET status = 'FAILED', phase = 'DONE', error = $3, error_code = $4, finished_at = now(), updated_at = now()
         WHERE ${HELD} RETURNING id`,
-      [lease.jobId, lease.workerId, message],
+      [lease.jobId, lease.workerId, message, code],
     );
     const failed = firstRows(rows).length > 0;
     if (failed) this.finished(lease.jobId);

@@ -3,11 +3,12 @@ import os from 'node:os';
 import type { DataSource } from 'typeorm';
 import { UserInputError } from '../errors';
 import type { Logger } from '../logger';
-import type { Conversion } from '../entities/Conversion';
+import { Conversion } from '../entities/Conversion';
 import { JobLostError, ShutdownError } from './errors';
 import { isProcessAlive } from '../util/process-alive';
 import type { FileStore } from './file-store';
 import { dropWorkingData } from './working-data';
+import { failureOf, isTransientDatabaseError } from './failures';
 import type { JobQueue, Lease } from './job-queue';
 import type { ConversionRunner } from './runner';
 
@@ -67,25 +68,32 @@ export class Worker {
   }
 
   private async loop(): Promise<void> {
+    let failedClaims = 0;
     while (this.running) {
       let job: Conversion | null = null;
       try {
         job = await this.queue.claim(this.id);
+        failedClaims = 0;
       } catch (err) {
-        this.log.error('Could not claim a job', err);
+        // A database that is down is waited for (with backoff), never a reason to exit.
+        if (failedClaims++ === 0) this.log.error('Could not claim a job; retrying until the database answers', err);
       }
       if (!job) {
-        await this.sleep();
+        await this.sleep(failedClaims > 0 ? backoffMs(failedClaims) : this.options.pollMs);
         continue;
       }
-      await this.execute(job);
+      try {
+        await this.execute(job);
+      } catch (err) {
+        this.log.error(`Conversion ${job.id}: could not record its outcome`, err);
+      }
     }
   }
 
   private async execute(job: Conversion): Promise<void> {
     const lease: Lease = { jobId: job.id, workerId: this.id };
     if (job.attempts > this.options.maxAttempts) {
-      await this.fail(job, lease, `Stopped after ${job.attempts - 1} attempts: the worker processing this file stopped each time.`);
+      await this.fail(job, lease, `Stopped after ${job.attempts - 1} attempts: the worker processing this file stopped each time.`, 'TOO_MANY_ATTEMPTS');
       return;
     }
     const controller = new AbortController();
@@ -98,13 +106,50 @@ export class Worker {
     }, (this.options.leaseSeconds * 1000) / 3);
     try {
       this.log.info(`Conversion ${job.id} (${job.fileName}) started, attempt ${job.attempts}, from row ${job.processedRows}`);
-      await this.runner.run(job, lease, controller.signal);
+      await this.runResuming(job, lease, controller.signal);
       this.log.info(`Conversion ${job.id} completed`);
     } catch (err) {
-      await this.handleFailure(job, lease, err);
+      await this.handleFailure(job, lease, err).catch((e) => this.log.error(`Conversion ${job.id}: could not record its failure`, e));
     } finally {
       clearInterval(heartbeat);
       this.active.delete(job.id);
+    }
+  }
+
+  /**
+   * Runs the job; when the database drops the connection or refuses it (restart, failover,
+   * terminated backends), waits until it answers again and resumes from the last committed chunk
+   * in the same claim, so the job neither fails nor uses up an attempt.
+   */
+  private async runResuming(job: Conversion, lease: Lease, signal: AbortSignal): Promise<void> {
+    let retry = 0;
+    let progress = job.processedRows;
+    for (;;) {
+      try {
+        await this.runner.run(job, lease, signal);
+        return;
+      } catch (err) {
+        if (!isTransientDatabaseError(err) || signal.aborted || !this.running) throw err;
+        this.log.info(`Conversion ${job.id}: database unavailable (${(err as Error).message}); resuming after its last committed chunk once it answers`);
+        job = await this.reloadWhenReachable(job.id, signal, ++retry);
+        // The backoff starts over whenever a chunk got through in between.
+        if (job.processedRows > progress) retry = 0;
+        progress = job.processedRows;
+      }
+    }
+  }
+
+  private async reloadWhenReachable(id: string, signal: AbortSignal, retry: number): Promise<Conversion> {
+    for (let attempt = Math.max(1, retry); ; attempt++) {
+      await this.sleep(backoffMs(attempt));
+      if (signal.aborted) throw signal.reason;
+      try {
+        const job = await this.dataSource.getRepository(Conversion).findOneBy({ id });
+        if (!job || job.status !== 'RUNNING' || job.workerId !== this.id) throw new JobLostError(id);
+        return job;
+      } catch (err) {
+        if (!isTransientDatabaseError(err)) throw err;
+      }
     }
   }
 
@@ -123,27 +168,38 @@ export class Worker {
       }
       return;
     }
+    if (isTransientDatabaseError(err)) {
+      // Shutting down while the database is away: the lease runs out and the job is resumed later.
+      this.log.info(`Conversion ${job.id} stopped while the database was unavailable; it resumes later`);
+      return;
+    }
     if (!(err instanceof UserInputError)) this.log.error(`Conversion ${job.id} failed`, err);
-    await this.fail(job, lease, err instanceof UserInputError ? err.message : `Internal error: ${(err as Error).message}`);
+    const failure = failureOf(err);
+    await this.fail(job, lease, failure.message, failure.code);
   }
 
-  private async fail(job: Conversion, lease: Lease, message: string): Promise<void> {
-    if (await this.queue.fail(lease, message)) await this.discard(job);
+  private async fail(job: Conversion, lease: Lease, message: string, code = 'INTERNAL'): Promise<void> {
+    if (await this.queue.fail(lease, message, code)) await this.discard(job);
   }
 
   private async discard(job: Conversion): Promise<void> {
     await dropWorkingData(this.dataSource, this.store, job).catch((err) => this.log.error(`Could not clean up after ${job.id}`, err));
   }
 
-  private sleep(): Promise<void> {
+  private sleep(ms = this.options.pollMs): Promise<void> {
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
         this.sleepers.delete(done);
         resolve();
       };
-      const timer = setTimeout(done, this.options.pollMs);
+      const timer = setTimeout(done, ms);
       this.sleepers.add(done);
     });
   }
+}
+
+/** 0.5 s, 1 s, 2 s … up to 10 s between attempts to reach the database. */
+function backoffMs(attempt: number): number {
+  return Math.min(10_000, 500 * 2 ** Math.min(attempt - 1, 5));
 }

@@ -42,6 +42,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   });
   try {
     await dataSource.initialize();
+    keepConnectionErrorsFromCrashing(dataSource);
     if (options.migrate !== false) await dataSource.runMigrations({ transaction: 'each' });
   } catch (err) {
     if (dataSource.isInitialized) await dataSource.destroy();
@@ -57,4 +58,20 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       await embedded?.stop();
     },
   };
+}
+
+/**
+ * node-postgres emits 'error' on a pooled client whose backend goes away (a restart, a terminated
+ * backend) between two queries; the pool listens only while the client is idle in it, so a client
+ * held by a query runner at that moment would crash the process with an unhandled 'error'. With a
+ * listener on every client the failure shows up, as it should, on that client's next query, where
+ * the worker treats it as transient.
+ */
+function keepConnectionErrorsFromCrashing(dataSource: DataSource): void {
+  type Client = { on(event: 'error', listener: () => void): void };
+  const pool = (dataSource.driver as unknown as { master?: { on(e: 'connect', l: (c: Client) => void): void; _clients?: Client[] } }).master;
+  if (!pool) return;
+  const ignore = () => {};
+  for (const client of pool._clients ?? []) client.on('error', ignore);
+  pool.on('connect', (client) => client.on('error', ignore));
 }

@@ -2,8 +2,16 @@ import type { CellValue } from '../reading/table-source';
 
 export type ParsedCoordinate = { value: number } | { problem: string };
 
-/** What a coordinate cell's text must look like once trimmed: a plain decimal, maybe with an exponent. */
-const NUMBER_TEXT = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+/**
+ * What a coordinate cell's text must look like once trimmed: a plain decimal, maybe with an
+ * exponent. Written so that each character can be matched one way only (the digits after a point
+ * only after the point): `\d+\.?\d*` let the engine split a long run of digits between the two
+ * in every way before failing, quadratic in the length (three 50,000-digit cells held the process
+ * for 35 s). Text longer than any coordinate is rejected before the pattern is tried.
+ */
+const NUMBER_TEXT = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
+const MAX_NUMBER_TEXT = 64;
+const isNumberText = (text: string) => text.length <= MAX_NUMBER_TEXT && NUMBER_TEXT.test(text);
 
 /**
  * Reads one coordinate cell: numbers as they are, text trimmed (exports often pad values with
@@ -15,7 +23,7 @@ export function parseCoordinate(cell: CellValue): ParsedCoordinate {
   if (typeof cell === 'boolean' || cell instanceof Date) return { problem: `${String(cell)} is not a number` };
   const text = cell.trim();
   if (text === '') return { problem: 'empty' };
-  if (!NUMBER_TEXT.test(text)) return { problem: `"${text.slice(0, 40)}" is not a number` };
+  if (!isNumberText(text)) return { problem: `"${text.slice(0, 40)}" is not a number` };
   const value = Number(text);
   return Number.isFinite(value) ? { value } : { problem: `"${text.slice(0, 40)}" is not a finite number` };
 }
@@ -40,7 +48,7 @@ export function readPoint(xCell: CellValue, yCell: CellValue, srid: number): Poi
 /** A cell's number when it is one or is untrimmed text of one; NaN for everything else. */
 function plainNumber(cell: CellValue): number {
   if (typeof cell === 'number') return cell;
-  if (typeof cell === 'string' && NUMBER_TEXT.test(cell)) return Number(cell);
+  if (typeof cell === 'string' && isNumberText(cell)) return Number(cell);
   return NaN;
 }
 

@@ -42,7 +42,7 @@ export const ALL_CANDIDATES: readonly CrsCandidate[] = [LON_LAT, ...PROJECTED];
  * Projected coordinates over Korea are tens or hundreds of kilometres from their false origin;
  * a pair where both values are this small is a count, a speed or a lon/lat, not metres.
  */
-const MIN_PROJECTED_MAGNITUDE = 10_000;
+export const MIN_PROJECTED_MAGNITUDE = 10_000;
 
 export function contains(candidate: CrsCandidate, x: number, y: number): boolean {
   const [minX, minY, maxX, maxY] = candidate.box;

@@ -106,6 +106,9 @@ export class Conversion {
   @Column({ type: 'text', nullable: true })
   error!: string | null;
 
+  @Column({ type: 'text', name: 'error_code', nullable: true })
+  errorCode!: string | null;
+
   @Column({ type: 'integer', name: 'boundary_set_id', nullable: true })
   boundarySetId!: number | null;
 

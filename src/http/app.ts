@@ -6,7 +6,7 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { unwrapResolverError } from '@apollo/server/errors';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import type { GraphQLSchema } from 'graphql';
+import { specifiedRules, validate, type GraphQLSchema } from 'graphql';
 import { graphqlUploadExpress } from 'graphql-upload-minimal';
 import type { DataSource } from 'typeorm';
 import type { Logger } from '../logger';
@@ -21,6 +21,10 @@ import type { InteriorGridCache } from '../geocode/interior-grid-cache';
 import type { SqlFunctionsStatus } from '../db/function-drift';
 import { healthHandler } from './health';
 import { PROJECT_ROOT } from '../project-root';
+import { isTokenLimitError, QUERY_LIMITS, QUERY_TOO_COMPLEX, queryLimitRules } from '../schema/query-limits';
+
+/** Largest WebSocket message: a GraphQL operation is a few KB; ws's default is 100 MiB. */
+export const WS_MAX_PAYLOAD_BYTES = 1024 * 1024;
 
 export interface HttpDeps {
   httpServer: http.Server;
@@ -32,6 +36,7 @@ export interface HttpDeps {
   sqlFunctions: SqlFunctionsStatus;
   embedded: boolean;
   publicUrl?: string;
+  trustProxy: boolean;
   maxUploadBytes: number;
   /** Serve the GraphQL IDE at GET /graphql (GRAPHQL_IDE). */
   graphqlIde: boolean;
@@ -49,13 +54,15 @@ const GRAPHQL_PATH = '/graphql';
  */
 export async function createHttpApp(deps: HttpDeps): Promise<{ app: express.Express; stop: () => Promise<void> }> {
   const { httpServer, schema, services, log } = deps;
-  const createContext = contextFactory(services, deps.publicUrl);
+  const createContext = contextFactory(services, deps.publicUrl, deps.trustProxy);
   const webSockets = attachWebSockets({
     httpServer,
     path: GRAPHQL_PATH,
     schema,
     createContext,
     corsOrigins: deps.corsOrigins,
+    validationRules: [...specifiedRules, ...queryLimitRules],
+    maxPayload: WS_MAX_PAYLOAD_BYTES,
     publicUrl: deps.publicUrl,
     log,
   });
@@ -66,8 +73,15 @@ export async function createHttpApp(deps: HttpDeps): Promise<{ app: express.Expr
     // which keeps browsers from sending them cross-site.
     csrfPrevention: true,
     introspection: true,
+    validationRules: queryLimitRules,
+    parseOptions: { maxTokens: QUERY_LIMITS.maxTokens },
     includeStacktraceInErrorResponses: false,
     formatError: (formatted, error) => {
+      // Apollo files every validation error under GRAPHQL_VALIDATION_FAILED; ours keep their own code.
+      const original = (error as { originalError?: { extensions?: { code?: unknown } } } | null)?.originalError;
+      if (original?.extensions?.code === QUERY_TOO_COMPLEX || isTokenLimitError(formatted.message)) {
+        return { message: formatted.message, extensions: { code: QUERY_TOO_COMPLEX } };
+      }
       if (formatted.extensions?.code !== 'INTERNAL_SERVER_ERROR') return formatted;
       log.error('GraphQL internal error', unwrapResolverError(error));
       return { message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } };
@@ -97,7 +111,7 @@ export async function createHttpApp(deps: HttpDeps): Promise<{ app: express.Expr
   app.get('/downloads/:id', cors, downloadHandler(services.conversions));
   // Before the IDE's router, which would answer a preflight (OPTIONS) itself.
   app.use(GRAPHQL_PATH, cors);
-  if (deps.graphqlIde) app.use(GRAPHQL_PATH, graphqlIde({ path: GRAPHQL_PATH, baseUrlOf: (req) => deps.publicUrl ?? baseUrlFromHeaders(req.headers) }));
+  if (deps.graphqlIde) app.use(GRAPHQL_PATH, graphqlIde({ path: GRAPHQL_PATH, baseUrlOf: (req) => deps.publicUrl ?? baseUrlFromHeaders(req.headers, deps.trustProxy) }));
   app.use(
     GRAPHQL_PATH,
     answerAfterBody(deps.maxUploadBytes),
@@ -117,3 +131,5 @@ export async function createHttpApp(deps: HttpDeps): Promise<{ app: express.Expr
 
   return { app, stop: () => apollo.stop() };
 }
+
+export { baseUrlFromHeaders } from './request-context';

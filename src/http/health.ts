@@ -11,6 +11,16 @@ import type { InteriorGridCache } from '../geocode/interior-grid-cache';
  * drift check's answer at start: 'ok', or 'drift' with the functions that are not the expected
  * texts (informational: the status stays 200).
  */
+const ANSWER_WITHIN_MS = 900;
+
+function withinTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`the database did not answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
 export function healthHandler(
   dataSource: DataSource,
   sets: BoundarySetService,
@@ -20,7 +30,8 @@ export function healthHandler(
 ) {
   return async (_req: Request, res: Response) => {
     try {
-      const pending = await dataSource.showMigrations();
+      // A database that does not answer (down, or every connection busy) is reported, not waited for.
+      const pending = await withinTimeout(dataSource.showMigrations(), ANSWER_WITHIN_MS);
       const ready = await sets.hasReadySet();
       const set = ready ? await sets.resolve().catch(() => null) : null;
       const body = {

@@ -15,13 +15,14 @@ export type ContextFactory = (source: ContextSource) => Promise<Context>;
  * so whatever a request must prove (e.g. an API key in a header or in connectionParams) is checked
  * the same way everywhere. A factory that throws refuses the request or the WebSocket connection.
  */
-export function contextFactory(services: Services, publicUrl: string | undefined): ContextFactory {
-  return async ({ headers }) => ({ services, baseUrl: publicUrl ?? baseUrlFromHeaders(headers) });
+export function contextFactory(services: Services, publicUrl: string | undefined, trustProxy: boolean): ContextFactory {
+  return async ({ headers }) => ({ services, baseUrl: publicUrl ?? baseUrlFromHeaders(headers, trustProxy) });
 }
 
-/** Honours X-Forwarded-Proto/Host so links are right behind a reverse proxy. */
-export function baseUrlFromHeaders(headers: http.IncomingHttpHeaders): string {
-  const proto = String(headers['x-forwarded-proto'] ?? 'http').split(',')[0].trim();
-  const host = String(headers['x-forwarded-host'] ?? headers.host ?? 'localhost').split(',')[0].trim();
+/** The request's own Host; X-Forwarded-Proto/Host only with TRUST_PROXY (links behind a reverse proxy). */
+export function baseUrlFromHeaders(headers: http.IncomingHttpHeaders, trustProxy: boolean): string {
+  const forwarded = (name: string) => (trustProxy ? headers[name] : undefined);
+  const proto = String(forwarded('x-forwarded-proto') ?? 'http').split(',')[0].trim();
+  const host = String(forwarded('x-forwarded-host') ?? headers.host ?? 'localhost').split(',')[0].trim();
   return `${proto}://${host}`;
 }

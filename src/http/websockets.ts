@@ -1,6 +1,6 @@
 import type http from 'node:http';
 import type { Duplex } from 'node:stream';
-import { execute, subscribe, type GraphQLSchema } from 'graphql';
+import { execute, subscribe, validate, type GraphQLSchema, type ValidationRule } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { SubscriptionServer } from 'subscriptions-transport-ws';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -20,6 +20,10 @@ export interface WebSocketDeps {
   schema: GraphQLSchema;
   createContext: ContextFactory;
   corsOrigins: CorsOrigins;
+  /** Validation rules for operations over either protocol (the same as over HTTP). */
+  validationRules: readonly ValidationRule[];
+  /** Largest WebSocket message accepted. */
+  maxPayload: number;
   publicUrl?: string;
   log: Logger;
 }
@@ -37,10 +41,11 @@ export function attachWebSockets(deps: WebSocketDeps): { dispose: () => Promise<
     for (const e of errors ?? []) if (!e.extensions?.code) log.error('Subscription error', e);
   };
 
-  const modern = new WebSocketServer({ noServer: true });
+  const modern = new WebSocketServer({ noServer: true, maxPayload: deps.maxPayload });
   const modernServer = useServer<Record<string, unknown>, { context: Context }>(
     {
       schema,
+      validate: (s, document) => validate(s, document, deps.validationRules),
       onConnect: async (ctx) => {
         try {
           ctx.extra.context = await createContext({ headers: ctx.extra.request.headers, connectionParams: ctx.connectionParams ?? {} });
@@ -58,12 +63,13 @@ export function attachWebSockets(deps: WebSocketDeps): { dispose: () => Promise<
 
   // subscriptions-transport-ws 0.11 calls execute/subscribe with an arguments object (graphql 16)
   // and runs on any server that emits ws's 'connection' events, so ws 8 serves it too.
-  const legacy = new WebSocketServer({ noServer: true, handleProtocols: (offered) => (offered.has(LEGACY_GRAPHQL_WS) ? LEGACY_GRAPHQL_WS : false) });
+  const legacy = new WebSocketServer({ noServer: true, maxPayload: deps.maxPayload, handleProtocols: (offered) => (offered.has(LEGACY_GRAPHQL_WS) ? LEGACY_GRAPHQL_WS : false) });
   const legacyServer = SubscriptionServer.create(
     {
       schema,
       execute,
       subscribe,
+      validationRules: deps.validationRules,
       keepAlive: 15_000,
       // A context that cannot be made (the factory threw) answers connection_error and closes.
       onConnect: (connectionParams: Record<string, unknown> | undefined, _socket: WebSocket, connection: { request: http.IncomingMessage }) =>

@@ -15,6 +15,13 @@ export function detectInputFormat(fileName: string, head: Buffer): 'CSV' | 'XLSX
   const ext = path.extname(fileName).toLowerCase();
   if (head.length === 0) throw new UserInputError('The file is empty.', 'EMPTY_FILE');
   if (head.subarray(0, 4).equals(OLE_MAGIC)) {
+    // A password-protected .xlsx is an OLE container too, holding the encrypted workbook.
+    if (['.xlsx', '.xlsm'].includes(ext) || isEncryptedPackage(head)) {
+      throw new UserInputError(
+        'This workbook is encrypted (protected with a password to open); save it without the password and upload it again.',
+        'ENCRYPTED_FILE',
+      );
+    }
     throw new UserInputError('This is an old Excel .xls file; save it as .xlsx (or CSV) and upload that.', 'UNSUPPORTED_FILE');
   }
   if (head.subarray(0, 4).equals(ZIP_MAGIC)) {
@@ -30,6 +37,24 @@ export function detectInputFormat(fileName: string, head: Buffer): 'CSV' | 'XLSX
   const isUtf16 = (head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff);
   if (!isUtf16 && head.includes(0)) throw new UserInputError(`"${fileName}" looks binary, not like CSV text.`, 'UNSUPPORTED_FILE');
   return 'CSV';
+}
+
+const ENCRYPTED_PACKAGE = Buffer.from('EncryptedPackage', 'utf16le');
+const ENCRYPTION_INFO = Buffer.from('EncryptionInfo', 'utf16le');
+
+/**
+ * Whether an OLE compound file holds an encrypted OOXML package (streams "EncryptionInfo" and
+ * "EncryptedPackage"): looked for in the first directory sector when the head reaches it, and
+ * anywhere in the head.
+ */
+function isEncryptedPackage(head: Buffer): boolean {
+  const has = (b: Buffer) => b.includes(ENCRYPTED_PACKAGE) || b.includes(ENCRYPTION_INFO);
+  if (head.length >= 0x34) {
+    const sectorSize = 2 ** head.readUInt16LE(0x1e);
+    const start = (head.readUInt32LE(0x30) + 1) * sectorSize;
+    if (sectorSize <= 4096 && start < head.length && has(head.subarray(start, start + sectorSize))) return true;
+  }
+  return has(head);
 }
 
 /** Opens a stored upload for reading; `known` repeats the settings an earlier analysis chose. */

@@ -28,6 +28,8 @@ export interface TableSource {
    * allows it (CSV in a byte-scannable encoding); null when they have to be read to be counted.
    */
   countRows?(sheet: string): Promise<number | null>;
+  /** What the reader changed to make the file readable (e.g. renamed sheets), for the conversion's notes. */
+  notes?(): Promise<string[]>;
 }
 
 export interface SheetRows {

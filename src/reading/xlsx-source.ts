@@ -1,165 +1,98 @@
-import ExcelJS from 'exceljs';
-import WorkbookXform from 'exceljs/lib/xlsx/xform/book/workbook-xform.js';
-import StylesXform from 'exceljs/lib/xlsx/xform/style/styles-xform.js';
-import SharedStringsXform from 'exceljs/lib/xlsx/xform/strings/shared-strings-xform.js';
-import unzipper from 'unzipper';
+import WorksheetReader from 'exceljs/lib/stream/xlsx/worksheet-reader.js';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { UserInputError } from '../errors';
+import { excelSheetNames, type SheetRename } from './sheet-names';
 import type { CellValue, ReadSettings, Row, SheetRows, TableSource } from './table-source';
+import { XlsxPackage, type PackageSheet } from './xlsx-package';
+
+/** Excel's last row: a row numbered beyond it is not padded up to (see sheetRows). */
+const EXCEL_MAX_ROWS = 1_048_576;
+/** Empty rows put back between two turns of the event loop. */
+const FILL_SLICE = 4096;
 
 /**
- * XLSX input, streamed with exceljs's WorkbookReader: rows are parsed as the zip is read, never
- * the whole workbook in memory. Formulas come out as their cached values, rich text and
- * hyperlinks as their text, so the output holds what the user saw in Excel.
+ * XLSX input. The package is opened through the zip's central directory (XlsxPackage), each sheet
+ * found by its relationship id and streamed from its own part with exceljs's worksheet parser:
+ * rows are parsed as the part is inflated, never the whole workbook in memory, whatever order the
+ * writer put the parts in. Formulas come out as their cached values, rich text and hyperlinks as
+ * their text, so the output holds what the user saw in Excel.
+ *
+ * Sheets are named as Excel allows (duplicates and invalid names changed, see `notes`), so each
+ * name addresses exactly one sheet.
  */
 export class XlsxSource implements TableSource {
   readonly settings: ReadSettings = { format: 'XLSX' };
-  private names: string[] | null = null;
-  private workbookModel: Promise<{ model: unknown; properties: unknown }> | undefined;
-  private styles: Promise<unknown> | undefined;
-  private sharedStrings: Promise<unknown[]> | undefined;
+  private opened: Promise<{ pkg: XlsxPackage; names: string[]; renamed: SheetRename[] }> | undefined;
 
   constructor(private readonly file: string) {}
 
+  private open() {
+    return (this.opened ??= XlsxPackage.open(this.file).then((pkg) => ({ pkg, ...excelSheetNames(pkg.sheets.map((s) => s.name)) })));
+  }
+
   async sheetNames(): Promise<string[]> {
-    if (!this.names) {
-      const names: string[] = [];
-      for await (const sheet of this.open()) {
-        names.push(sheetName(sheet));
-        await drain(sheet);
-      }
-      this.names = names;
-    }
-    return this.names;
+    return (await this.open()).names;
+  }
+
+  /** Sheets whose names had to change, for the conversion's notes. */
+  async notes(): Promise<string[]> {
+    const { renamed } = await this.open();
+    return renamed.map((r) => `Sheet "${r.from}" is named "${r.to}" in the output (Excel needs unique names of at most 31 characters without []:*?/\\).`);
   }
 
   async *rows(wanted: string): AsyncGenerator<Row> {
-    for await (const sheet of this.open()) {
-      if (sheetName(sheet) !== wanted) {
-        await drain(sheet);
-        continue;
-      }
-      yield* sheetRows(sheet, () => (this.sharedStrings ??= readSharedStrings(this.file)));
-      return;
-    }
-    throw new Error(`Sheet "${wanted}" not found`);
+    const { pkg, names } = await this.open();
+    const index = names.indexOf(wanted);
+    if (index < 0) throw new UserInputError(`Sheet "${wanted}" not found.`, 'UNKNOWN_SHEET');
+    yield* sheetRows(pkg, pkg.sheets[index], index + 1);
   }
 
   async *sheets(): AsyncGenerator<SheetRows> {
-    const names: string[] = [];
-    for await (const sheet of this.open()) {
-      names.push(sheetName(sheet));
-      // The reader parses a sheet only while its rows are pulled: one iterator, shared by the
-      // caller and the drain below, so a sheet the caller stopped reading is finished here.
-      const iterator = sheetRows(sheet, () => (this.sharedStrings ??= readSharedStrings(this.file)));
-      yield { name: sheetName(sheet), rows: { [Symbol.asyncIterator]: () => iterator } };
-      for await (const _row of { [Symbol.asyncIterator]: () => iterator }) {
-        // skipped: the caller did not read this sheet to its end
-      }
+    const { pkg, names } = await this.open();
+    for (let i = 0; i < names.length; i++) {
+      yield { name: names[i], rows: sheetRows(pkg, pkg.sheets[i], i + 1) };
     }
-    this.names = names;
-  }
-
-  private open(): AsyncIterable<unknown> {
-    const file = this.file;
-    const model = (this.workbookModel ??= readWorkbookModel(file));
-    const styles = (this.styles ??= readStyles(file));
-    return {
-      async *[Symbol.asyncIterator]() {
-        const reader = new ExcelJS.stream.xlsx.WorkbookReader(file, {
-          worksheets: 'emit',
-          sharedStrings: 'cache',
-          styles: 'cache',
-          hyperlinks: 'ignore',
-          entries: 'emit',
-        });
-        // exceljs names a sheet from xl/workbook.xml (and reads its date system there) and tells
-        // dates from numbers by the number formats in xl/styles.xml, but only knows either once
-        // it has streamed past it. Zip writers may put them after the sheets (exceljs's own
-        // writer varies the order from one file to the next), and then the reader fails on
-        // `model.sheets` or on a date's `properties.model`, loses the names, or hands out dates
-        // as plain numbers. Giving it all three up front, as its own parsing would have set
-        // them, makes the order irrelevant.
-        Object.assign(reader, { ...(await model), styles: await styles });
-        yield* reader as unknown as AsyncIterable<unknown>;
-      },
-    };
   }
 }
 
 /**
- * Parses xl/workbook.xml (sheet names and ids, the date system) with exceljs's own parser, read
- * from the zip directory, into the two fields exceljs's reader sets from it.
+ * A sheet's rows in order. Empty rows are absent from the part and put back as [] so positions
+ * stay as in the file, but only for rows Excel can have: a row numbered beyond its last row
+ * (r="2000000000", which no spreadsheet program writes) follows the previous one directly instead
+ * of after billions of made-up rows. The part's stream is destroyed when the caller stops early, so no
+ * descriptor outlives the read.
  */
-async function readWorkbookModel(file: string): Promise<{ model: unknown; properties: unknown }> {
-  const directory = await unzipper.Open.file(file);
-  const entry = directory.files.find((f) => f.path === 'xl/workbook.xml');
-  if (!entry) throw new UserInputError('The file is not a valid .xlsx workbook (it has no xl/workbook.xml).', 'UNSUPPORTED_FILE');
-  const xform = new WorkbookXform();
-  await xform.parseStream(entry.stream());
-  return { model: xform.model, properties: xform.map.workbookPr };
+async function* sheetRows(pkg: XlsxPackage, sheet: PackageSheet, id: number): AsyncGenerator<Row> {
+  const stream = pkg.sheetStream(sheet);
+  if (!stream) return;
+  try {
+    const reader = new WorksheetReader({ workbook: pkg.context, id, iterator: stream, options: { worksheets: 'emit', hyperlinks: 'ignore' } });
+    let next = 1;
+    for await (const row of reader) {
+      const number = Number.isFinite(row.number) && row.number > 0 ? row.number : next;
+      for (let filled = 0; next < number && number <= EXCEL_MAX_ROWS; next++) {
+        yield [];
+        if (++filled % FILL_SLICE === 0) await nextTurn();
+      }
+      yield rowValues(row.values as unknown[], pkg.context.sharedStrings);
+      next = number + 1;
+    }
+  } finally {
+    stream.destroy();
+  }
 }
 
-/** xl/styles.xml parsed by exceljs's own StyleManager, read from the zip directory (defaults without one). */
-async function readStyles(file: string): Promise<unknown> {
-  const directory = await unzipper.Open.file(file);
-  const entry = directory.files.find((f) => f.path === 'xl/styles.xml');
-  const styles = new StylesXform();
-  if (entry) await styles.parseStream(entry.stream());
-  else styles.init();
-  return styles;
-}
-
-/**
- * The workbook's shared strings, read from the zip directory. Only needed when exceljs hands out
- * a cell as an unresolved `{ sharedString: index }`, which it does, intermittently, for sheets it
- * parses from its temporary copy when the zip puts the sheets before xl/sharedStrings.xml (as
- * exceljs's own writer does); the text came out as "[object Object]" before.
- */
-async function readSharedStrings(file: string): Promise<unknown[]> {
-  const directory = await unzipper.Open.file(file);
-  const entry = directory.files.find((f) => f.path === 'xl/sharedStrings.xml');
-  if (!entry) return [];
-  const xform = new SharedStringsXform();
-  await xform.parseStream(entry.stream());
-  return xform.model.values;
+function rowValues(values: unknown[], sharedStrings: unknown[]): Row {
+  const out: Row = [];
+  for (let i = 1; i < values.length; i++) {
+    const v = values[i];
+    out.push(toCellValue(isUnresolvedSharedString(v) ? sharedStrings[v.sharedString] : v));
+  }
+  return out;
 }
 
 const isUnresolvedSharedString = (v: unknown): v is { sharedString: number } =>
   typeof v === 'object' && v !== null && typeof (v as { sharedString?: unknown }).sharedString === 'number';
-
-function sheetName(sheet: unknown): string {
-  return String((sheet as { name?: string; id?: number }).name ?? `Sheet${(sheet as { id?: number }).id ?? ''}`);
-}
-
-async function drain(sheet: unknown): Promise<void> {
-  for await (const _row of sheet as AsyncIterable<unknown>) {
-    // skipped: the reader must consume a sheet to reach the next one
-  }
-}
-
-/** A sheet's rows in order; empty rows are absent from the stream and put back as [] so positions stay as in the file. */
-async function* sheetRows(sheet: unknown, sharedStrings: () => Promise<unknown[]>): AsyncGenerator<Row> {
-  let next = 1;
-  for await (const row of sheet as AsyncIterable<ExcelJS.Row>) {
-    for (; next < row.number; next++) yield [];
-    const values = row.values as unknown[];
-    if (values.some(isUnresolvedSharedString)) {
-      const table = await sharedStrings();
-      for (let i = 0; i < values.length; i++) {
-        const v = values[i];
-        if (isUnresolvedSharedString(v)) values[i] = table[v.sharedString] ?? null;
-      }
-    }
-    yield rowValues(values);
-    next = row.number + 1;
-  }
-}
-
-function rowValues(values: unknown[]): Row {
-  const out: Row = [];
-  for (let i = 1; i < values.length; i++) out.push(toCellValue(values[i]));
-  return out;
-}
 
 export function toCellValue(value: unknown): CellValue {
   if (value === undefined || value === null) return null;

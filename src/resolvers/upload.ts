@@ -11,8 +11,9 @@ export async function receiveUpload(file: Promise<FileUpload>, maxBytes: number)
   try {
     const upload = await file;
     const stream = upload.createReadStream();
-    // When the file reaches the limit while being read, graphql-upload-minimal only unpipes the
-    // stream: whoever reads it would wait for an end that never comes (the request hung).
+    // At the limit the parser only truncates the file and stops feeding the stream, which then
+    // neither ends nor fails: the request was never answered and the partial file stayed. Failing
+    // the stream at once answers FILE_TOO_LARGE and lets the store remove what it wrote.
     stream.once('limit', () => stream.destroy(fileTooLarge(maxBytes)));
     return { fileName: upload.filename, stream };
   } catch (err) {

@@ -27,6 +27,7 @@ export function toConversionType(c: Conversion, baseUrl: string, boundarySetLabe
     invalidRows: c.invalidRows,
     progress,
     error: c.error,
+    errorCode: c.errorCode,
     createdAt: c.createdAt,
     startedAt: c.startedAt,
     finishedAt: c.finishedAt,

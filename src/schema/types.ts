@@ -164,6 +164,9 @@ export class ConversionType {
   @Field(() => String, { nullable: true })
   error!: string | null;
 
+  @Field(() => String, { nullable: true, description: 'Code of a FAILED conversion\'s error, e.g. NO_COORDINATES, DISK_FULL, TOO_MANY_COLUMNS, ENCRYPTED_FILE, INTERNAL' })
+  errorCode!: string | null;
+
   @Field(() => Date)
   createdAt!: Date;
 

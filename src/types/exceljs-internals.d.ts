@@ -23,3 +23,19 @@ declare module 'exceljs/lib/xlsx/xform/style/styles-xform.js' {
     parseStream(stream: NodeJS.ReadableStream): Promise<unknown>;
   }
 }
+
+/** exceljs's parser for a part's relationships (`_rels/*.rels`): a list of { Id, Type, Target, TargetMode }. */
+declare module 'exceljs/lib/xlsx/xform/core/relationships-xform.js' {
+  export default class RelationshipsXform {
+    model: unknown;
+    parseStream(stream: NodeJS.ReadableStream): Promise<unknown>;
+  }
+}
+
+/** exceljs's streaming reader of one worksheet part; yields its rows (exceljs Row objects) in file order. */
+declare module 'exceljs/lib/stream/xlsx/worksheet-reader.js' {
+  export default class WorksheetReader {
+    constructor(args: { workbook: { sharedStrings: unknown[]; styles: unknown; properties: unknown }; id: number; iterator: AsyncIterable<unknown>; options: Record<string, string> });
+    [Symbol.asyncIterator](): AsyncIterator<{ number: number; values: unknown }>;
+  }
+}

@@ -51,7 +51,8 @@ export class CsvOutputWriter implements OutputWriter {
 
   private push(row: Row, sheetCell: string): void {
     const cells = row.map(neutralizeFormula);
-    this.stringifier.write(this.multiSheet ? [sheetCell, ...cells] : cells);
+    // The sheet name is text from the file like any cell: a name such as =HYPERLINK(…) must not run either.
+    this.stringifier.write(this.multiSheet ? [neutralizeFormula(sheetCell), ...cells] : cells);
   }
 
   async endSheet(): Promise<void> {}

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { once } from 'node:events';
 import { PassThrough } from 'node:stream';
 import archiver from 'archiver';
+import { UserInputError } from '../errors';
 import type { CellValue, Row } from '../reading/table-source';
 import { displayWidth } from './cell-values';
 import type { OutputWriter, SheetStart } from './output-writer';
@@ -23,6 +24,8 @@ const MAX_WIDTH = 60;
 const BLOCK_CHARS = 256 * 1024;
 /** Excel opens no sheet with more rows than this. */
 export const EXCEL_MAX_ROWS = 1_048_576;
+/** Excel's last column is XFD: a cell beyond it makes a file Excel cannot open. */
+export const EXCEL_MAX_COLUMNS = 16_384;
 
 /**
  * Streams the output workbook: each sheet's XML goes straight into a zip entry as rows arrive,
@@ -67,6 +70,7 @@ export class XlsxOutputWriter implements OutputWriter {
     const headerRowNumber = start.leadingRows.length + 1;
     const baseColumns = Math.max(start.header?.length ?? 0, ...start.sample.map((r) => r.length));
     const header = start.header ? [...padTo(start.header, baseColumns, ''), ...start.appendedHeader] : null;
+    checkColumns(name, header?.length ?? baseColumns);
     const filterRange = header ? `A${headerRowNumber}:${columnLetter(Math.max(header.length, 1) - 1)}${headerRowNumber}` : null;
 
     const stream = new PassThrough();
@@ -103,7 +107,8 @@ export class XlsxOutputWriter implements OutputWriter {
 
   async drained(): Promise<void> {
     const stream = this.sheet?.stream;
-    if (stream?.writableNeedDrain) await once(stream, 'drain');
+    // A failed output file (a full disk) never drains: its error ends the wait instead.
+    if (stream?.writableNeedDrain) await Promise.race([once(stream, 'drain'), this.done]);
   }
 
   async endSheet(): Promise<void> {
@@ -142,6 +147,7 @@ export class XlsxOutputWriter implements OutputWriter {
     const sheet = this.sheet;
     if (!sheet) throw new Error('writeRow before startSheet');
     // A row longer than its header pushes its appended cells right, as a concatenation would.
+    checkColumns(sheet.start.name, Math.max(sheet.appendedFrom, values.length) + (appended?.length ?? 0));
     this.block += rowXml(sheet.nextRow++, values, appended, Math.max(sheet.appendedFrom, values.length), style);
     if (this.block.length >= BLOCK_CHARS) this.flushBlock();
   }
@@ -151,6 +157,14 @@ export class XlsxOutputWriter implements OutputWriter {
     this.sheet!.stream.write(this.block);
     this.block = '';
   }
+}
+
+function checkColumns(sheet: string, columns: number): void {
+  if (columns <= EXCEL_MAX_COLUMNS) return;
+  throw new UserInputError(
+    `Sheet "${sheet}" would need ${columns.toLocaleString('en')} columns with the address columns, more than Excel's ${EXCEL_MAX_COLUMNS.toLocaleString('en')}; remove unused columns or choose CSV output.`,
+    'TOO_MANY_COLUMNS',
+  );
 }
 
 /** `데이터 (2)`: at most 31 characters, as sheet names must be. */

@@ -1,0 +1,124 @@
+import path from 'node:path/posix';
+import type { Readable } from 'node:stream';
+import WorkbookXform from 'exceljs/lib/xlsx/xform/book/workbook-xform.js';
+import RelationshipsXform from 'exceljs/lib/xlsx/xform/core/relationships-xform.js';
+import StylesXform from 'exceljs/lib/xlsx/xform/style/styles-xform.js';
+import SharedStringsXform from 'exceljs/lib/xlsx/xform/strings/shared-strings-xform.js';
+import unzipper from 'unzipper';
+import { UserInputError } from '../errors';
+
+const REL_OFFICE_DOCUMENT = /\/officeDocument$/;
+const REL_WORKSHEET = /\/worksheet$/;
+const REL_SHARED_STRINGS = /\/sharedStrings$/;
+const REL_STYLES = /\/styles$/;
+
+export interface PackageSheet {
+  /** The name xl/workbook.xml gives the sheet (not necessarily unique or valid for Excel). */
+  name: string;
+  /** The zip entry of its worksheet part, found through its relationship id. */
+  part: string | null;
+}
+
+/** What every worksheet needs to be read: shared strings, number formats, date system. */
+export interface PackageContext {
+  sharedStrings: unknown[];
+  styles: unknown;
+  properties: unknown;
+}
+
+interface Entry {
+  path: string;
+  stream(): Readable;
+}
+
+/**
+ * An XLSX package read through its zip's central directory, as the format means it to be read:
+ * the workbook part from _rels/.rels, the sheets in workbook order with their parts from the
+ * workbook's relationships (by r:id, not by file name or by the order of entries in the zip), and
+ * the shared strings and styles parsed before any sheet. Entries are read in any order, so where
+ * a writer put them no longer matters, and nothing is spooled to temporary files. The part
+ * parsers are exceljs's own.
+ */
+export class XlsxPackage {
+  private constructor(
+    private readonly entries: Map<string, Entry>,
+    readonly sheets: PackageSheet[],
+    readonly context: PackageContext,
+  ) {}
+
+  static async open(file: string): Promise<XlsxPackage> {
+    let directory: { files: Entry[] };
+    try {
+      directory = (await unzipper.Open.file(file)) as unknown as { files: Entry[] };
+    } catch {
+      throw new UserInputError('The file is not a valid .xlsx workbook (its zip directory cannot be read).', 'UNSUPPORTED_FILE');
+    }
+    const entries = new Map(directory.files.map((e) => [e.path.replace(/^\/+/, ''), e]));
+    const rootRels = await parseRels(entries, '_rels/.rels');
+    const officeDocument = rootRels.find((r) => REL_OFFICE_DOCUMENT.test(r.Type) && r.TargetMode !== 'External');
+    const workbookPath = officeDocument ? resolveTarget('', officeDocument.Target) : 'xl/workbook.xml';
+    const workbookEntry = entries.get(workbookPath);
+    if (!workbookEntry) throw new UserInputError('The file is not a valid .xlsx workbook (it has no workbook part).', 'UNSUPPORTED_FILE');
+    const workbook = new WorkbookXform();
+    await workbook.parseStream(workbookEntry.stream());
+    const model = workbook.model as { sheets?: { name?: string; rId?: string; id?: number }[] } | undefined;
+
+    const dir = path.dirname(workbookPath);
+    const rels = await parseRels(entries, path.join(dir, '_rels', `${path.basename(workbookPath)}.rels`));
+    const relTarget = (pattern: RegExp, fallback: string) => {
+      const rel = rels.find((r) => pattern.test(r.Type) && r.TargetMode !== 'External');
+      return rel ? resolveTarget(dir, rel.Target) : path.join(dir, fallback);
+    };
+    const byId = new Map(rels.filter((r) => REL_WORKSHEET.test(r.Type)).map((r) => [r.Id, resolveTarget(dir, r.Target)]));
+    const sheets = (model?.sheets ?? []).map((s, i) => {
+      const part = (s.rId && byId.get(s.rId)) || null;
+      return { name: String(s.name ?? `Sheet${s.id ?? i + 1}`), part: part && entries.has(part) ? part : null };
+    });
+
+    const sharedStrings = await parsePart(entries, relTarget(REL_SHARED_STRINGS, 'sharedStrings.xml'), SharedStringsXform);
+    const styles = new StylesXform();
+    const stylesEntry = entries.get(relTarget(REL_STYLES, 'styles.xml'));
+    if (stylesEntry) await styles.parseStream(stylesEntry.stream());
+    else styles.init();
+    return new XlsxPackage(entries, sheets, {
+      sharedStrings: (sharedStrings?.model as { values?: unknown[] } | undefined)?.values ?? [],
+      styles,
+      properties: (workbook as unknown as { map: { workbookPr: unknown } }).map.workbookPr,
+    });
+  }
+
+  /** A new stream of the sheet's part (the caller destroys it if it stops early). */
+  sheetStream(sheet: PackageSheet): Readable | null {
+    return sheet.part ? this.entries.get(sheet.part)!.stream() : null;
+  }
+}
+
+interface Relationship {
+  Id: string;
+  Type: string;
+  Target: string;
+  TargetMode?: string;
+}
+
+async function parseRels(entries: Map<string, Entry>, part: string): Promise<Relationship[]> {
+  const xform = await parsePart(entries, part, RelationshipsXform);
+  return ((xform?.model as Relationship[] | undefined) ?? []).filter((r) => r && typeof r.Target === 'string');
+}
+
+async function parsePart<T extends { parseStream(s: NodeJS.ReadableStream): Promise<unknown> }>(
+  entries: Map<string, Entry>,
+  part: string,
+  Xform: new () => T,
+): Promise<T | null> {
+  const entry = entries.get(part);
+  if (!entry) return null;
+  const xform = new Xform();
+  await xform.parseStream(entry.stream());
+  return xform;
+}
+
+/** A relationship target: relative to the source part's folder, or absolute from the package root. */
+function resolveTarget(dir: string, target: string): string {
+  const t = target.replace(/\\/g, '/');
+  return (t.startsWith('/') ? path.normalize(t) : path.normalize(path.join(dir, t))).replace(/^\/+/, '');
+}
