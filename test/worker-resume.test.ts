@@ -6,7 +6,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { CatalogCache } from '../src/boundaries/catalog';
-import { FileStore } from '../src/conversion/file-store';
 import { JobQueue } from '../src/conversion/job-queue';
 import { ConversionRunner } from '../src/conversion/runner';
 import { commitChunk, geocodeChunk } from '../src/geocode/chunk-geocoder';
@@ -46,7 +45,7 @@ describe('worker queue: claim, lease, resume, cancel', () => {
     const runner = new ConversionRunner({
       dataSource: server.db.dataSource,
       queue,
-      store: new FileStore(server.dataDir),
+      store: server.store,
       catalogs: new CatalogCache(server.db.dataSource),
       sets: server.services.boundarySets,
       publisher: new ThrottledPublisher(new InProcessBus()),
@@ -182,8 +181,8 @@ describe('worker queue: claim, lease, resume, cancel', () => {
     }
     const [{ n }] = await sql(`SELECT coalesce(sum(row_count), 0)::int AS n FROM conversion_chunks WHERE conversion_id = $1`, [id]);
     assert.equal(n, 0);
-    const [row] = await sql(`SELECT status, output_path FROM conversions WHERE id = $1`, [id]);
-    assert.deepEqual(row, { status: 'CANCELLED', output_path: null });
+    const [row] = await sql(`SELECT status, output_key FROM conversions WHERE id = $1`, [id]);
+    assert.deepEqual(row, { status: 'CANCELLED', output_key: null });
     assert.deepEqual(fs.readdirSync(path.join(server.dataDir, 'outputs')).filter((f) => f.includes(id)), []);
     await server.worker.stop();
   });

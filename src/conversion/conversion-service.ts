@@ -37,14 +37,14 @@ export class ConversionService {
 
     const id = randomUUID();
     const size = await this.store.saveUpload(id, file.stream, this.maxUploadBytes);
-    const uploadPath = this.store.uploadPath(id);
+    const uploadKey = this.store.uploadKey(id);
     try {
-      detectInputFormat(fileName, await this.store.head(uploadPath));
+      detectInputFormat(fileName, await this.store.head(uploadKey));
       const repo = this.dataSource.getRepository(Conversion);
       const conversion = repo.create({
         id,
         fileName,
-        uploadPath,
+        uploadKey,
         fileSize: size,
         options,
         status: 'QUEUED',
@@ -53,7 +53,7 @@ export class ConversionService {
         error: null,
         boundarySetId: null,
         detected: null,
-        outputPath: null,
+        outputKey: null,
         timings: null,
         workerId: null,
         leaseExpiresAt: null,
@@ -64,7 +64,7 @@ export class ConversionService {
       this.onQueued();
       return (await this.get(id))!;
     } catch (err) {
-      await this.store.remove(uploadPath);
+      await this.store.remove(uploadKey).catch(() => {});
       throw err;
     }
   }
@@ -99,7 +99,7 @@ export class ConversionService {
       [id],
     );
     const after = (await this.get(id))!;
-    if (existing.status === 'QUEUED') await this.store.remove(existing.uploadPath);
+    if (existing.status === 'QUEUED') await this.store.remove(existing.uploadKey).catch(() => {});
     this.publisher.publish(id, true);
     this.publisher.done(id);
     return after;

@@ -1,4 +1,3 @@
-import path from 'node:path';
 import type { DataSource } from 'typeorm';
 import type { BoundaryCatalog, CatalogCache } from '../boundaries/catalog';
 import type { BoundarySetService } from '../boundaries/set-service';
@@ -6,7 +5,8 @@ import type { Conversion, DetectedLayout, DetectedSheet, PhaseTimings } from '..
 import { commitChunk, countResults, geocodeChunk, loadResults, type StoredResult } from '../geocode/chunk-geocoder';
 import type { InteriorGridCache } from '../geocode/interior-grid-cache';
 import type { ThrottledPublisher } from '../pubsub/throttled-publisher';
-import { detectInputFormat, openTableSource } from '../reading/open-source';
+import { countRows, observePhases } from '../metrics/instruments';
+import { detectInputFormat, openTableSource, readHead } from '../reading/open-source';
 import type { Row, TableSource } from '../reading/table-source';
 import { trimCoordinates, typedFromCsv } from '../writing/cell-values';
 import { CsvOutputWriter } from '../writing/csv-writer';
@@ -16,7 +16,7 @@ import { analyzeFile } from './analyze';
 import { AppendedColumns } from './appended-columns';
 import { readChunkCoordinates } from './coordinates';
 import { JobLostError } from './errors';
-import type { FileStore } from './file-store';
+import type { FileStore, LocalFile } from './file-store';
 import { SQL_NOW, type JobQueue } from './job-queue';
 import { dropWorkingData } from './working-data';
 
@@ -59,50 +59,73 @@ export class ConversionRunner {
     const setId = job.boundarySetId ?? (await this.deps.sets.resolve(job.options.boundarySet)).id;
     if (job.boundarySetId === null) await update({ boundary_set_id: setId }, false);
 
+    const copyStarted = Date.now();
+    const input = await store.localCopy(job.uploadKey);
+    timings.readMs += Date.now() - copyStarted;
+    let outputKey: string;
+    try {
+      outputKey = await this.convert(job, workerId, signal, setId, input, timings, update);
+    } finally {
+      await input.release();
+    }
+    timings.totalMs = Date.now() - started;
+    await update({ status: 'COMPLETED', phase: 'DONE', output_key: outputKey, finished_at: SQL_NOW, timings, worker_id: workerId });
+    observePhases(timings);
+    publisher.done(job.id);
+    // Results are in the output now; the upload is no longer needed.
+    await dropWorkingData(this.deps.dataSource, store, job);
+  }
+
+  /** Analyses the input (once) and writes the whole output to storage; returns the output's key. */
+  private async convert(
+    job: Conversion,
+    workerId: string,
+    signal: AbortSignal,
+    setId: number,
+    input: LocalFile,
+    timings: PhaseTimings,
+    update: (set: Record<string, unknown>, announce?: boolean) => Promise<void>,
+  ): Promise<string> {
+    const { store } = this.deps;
     let detected = job.detected;
     if (!detected) {
       await update({ phase: 'ANALYZING' });
       const t = Date.now();
-      const format = detectInputFormat(job.fileName, await store.head(job.uploadPath));
-      detected = await analyzeFile(await openTableSource(job.uploadPath, job.fileName, format), job.options);
+      const format = detectInputFormat(job.fileName, await readHead(input.file));
+      detected = await analyzeFile(await openTableSource(input.file, job.fileName, format), job.options);
       timings.analyzeMs = Date.now() - t;
       const totalRows = detected.sheets.reduce((n, s) => n + s.dataRows, 0);
       await update({ detected, total_rows: totalRows }, false);
     }
 
     await update({ phase: 'GEOCODING' });
-    const source = await openTableSource(job.uploadPath, job.fileName, detected.format, {
+    const source = await openTableSource(input.file, job.fileName, detected.format, {
       format: detected.format,
       encoding: detected.encoding,
       delimiter: detected.delimiter,
     });
-    const outputPath = store.outputPath(job.id, job.options.outputFormat);
-    const writer = this.createWriter(job, detected, outputPath);
+    const csv = job.options.outputFormat === 'CSV';
+    const output = store.openOutput(
+      store.outputKey(job.id, job.options.outputFormat),
+      csv ? 'text/csv; charset=utf-8' : 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+    );
+    const writer: OutputWriter = csv
+      ? new CsvOutputWriter(output.stream, detected.sheets.filter((s) => s.xIndex !== null).length > 1)
+      : new XlsxOutputWriter(output.stream);
     const pass = new ConversionPass(this.deps, job, workerId, signal, setId, detected, source, writer, timings);
     try {
       await pass.writeAllSheets();
       await update({ phase: 'FINISHING' });
       const t = Date.now();
       await writer.finish();
+      await output.done;
       timings.writeMs += Date.now() - t;
     } catch (err) {
       await writer.abort().catch(() => {});
+      await output.abort();
       throw err;
     }
-    timings.totalMs = Date.now() - started;
-    await update({ status: 'COMPLETED', phase: 'DONE', output_path: outputPath, finished_at: SQL_NOW, timings, worker_id: workerId });
-    publisher.done(job.id);
-    // Results are in the output now; the upload is no longer needed.
-    await dropWorkingData(this.deps.dataSource, store, job);
-  }
-
-  private createWriter(job: Conversion, detected: DetectedLayout, outputPath: string): OutputWriter {
-    const temp = path.join(path.dirname(outputPath), `.${path.basename(outputPath)}.part`);
-    if (job.options.outputFormat === 'CSV') {
-      const converted = detected.sheets.filter((s) => s.xIndex !== null).length;
-      return new CsvOutputWriter(temp, outputPath, converted > 1);
-    }
-    return new XlsxOutputWriter(temp, outputPath);
+    return output.key;
   }
 }
 
@@ -309,6 +332,7 @@ class ConversionPass {
     };
     // The results and the counters that cover them are stored in one statement.
     if (!(await commitChunk(db, geocoded, this.deps.queue.ownedUpdate(this.job.id, this.workerId, next)))) throw new JobLostError(this.job.id);
+    countRows(c);
     Object.assign(this.counters, next);
     return geocoded.results;
   }

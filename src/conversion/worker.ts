@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import type { DataSource } from 'typeorm';
-import { UserInputError } from '../errors';
+import { StorageObjectMissingError, StorageUnavailableError, UserInputError } from '../errors';
 import type { Logger } from '../logger';
 import type { ThrottledPublisher } from '../pubsub/throttled-publisher';
 import type { Conversion } from '../entities/Conversion';
@@ -85,8 +85,10 @@ export class Worker {
   }
 
   private async execute(job: Conversion): Promise<void> {
+    // Every line about a job carries its id (a field of its own in JSON logs).
+    const log = this.log.child({ conversionId: job.id });
     if (job.attempts > this.options.maxAttempts) {
-      await this.fail(job, `Stopped after ${job.attempts - 1} attempts: the worker processing this file stopped each time.`);
+      await this.fail(job, log, `Stopped after ${job.attempts - 1} attempts: the worker processing this file stopped each time.`);
       return;
     }
     const controller = new AbortController();
@@ -94,42 +96,44 @@ export class Worker {
     const heartbeat = setInterval(() => {
       this.queue.renew(job.id, this.id).then(
         (owned) => owned || controller.abort(new JobLostError(job.id)),
-        (err) => this.log.error(`Lease renewal of ${job.id} failed`, err),
+        (err) => log.error(`Lease renewal of ${job.id} failed`, err),
       );
     }, (this.options.leaseSeconds * 1000) / 3);
     try {
-      this.log.info(`Conversion ${job.id} (${job.fileName}) started, attempt ${job.attempts}, from row ${job.processedRows}`);
+      log.info(`Conversion ${job.id} (${job.fileName}) started, attempt ${job.attempts}, from row ${job.processedRows}`);
       await this.runner.run(job, this.id, controller.signal);
-      this.log.info(`Conversion ${job.id} completed`);
+      log.info(`Conversion ${job.id} completed`);
     } catch (err) {
-      await this.handleFailure(job, err);
+      await this.handleFailure(job, log, err);
     } finally {
       clearInterval(heartbeat);
       this.active.delete(job.id);
     }
   }
 
-  private async handleFailure(job: Conversion, err: unknown): Promise<void> {
+  private async handleFailure(job: Conversion, log: Logger, err: unknown): Promise<void> {
     if (err instanceof ShutdownError) {
-      await this.queue.release(job.id, this.id).catch((e) => this.log.error(`Could not release ${job.id}`, e));
-      this.log.info(`Conversion ${job.id} handed back at shutdown; it resumes after its last committed chunk`);
+      await this.queue.release(job.id, this.id).catch((e) => log.error(`Could not release ${job.id}`, e));
+      log.info(`Conversion ${job.id} handed back at shutdown; it resumes after its last committed chunk`);
       return;
     }
     if (err instanceof JobLostError) {
       const [row] = await this.dataSource.query(`SELECT status FROM conversions WHERE id = $1`, [job.id]);
       if (row?.status === 'CANCELLED') {
-        await this.discard(job);
-        this.log.info(`Conversion ${job.id} cancelled`);
+        await this.discard(job, log);
+        log.info(`Conversion ${job.id} cancelled`);
       } else {
-        this.log.info(`Conversion ${job.id} was taken over by another worker`);
+        log.info(`Conversion ${job.id} was taken over by another worker`);
       }
       return;
     }
-    if (!(err instanceof UserInputError)) this.log.error(`Conversion ${job.id} failed`, err);
-    await this.fail(job, err instanceof UserInputError ? err.message : `Internal error: ${(err as Error).message}`);
+    if (!(err instanceof UserInputError)) log.error(`Conversion ${job.id} failed`, err);
+    // Storage errors name the storage (s3://bucket/prefix) and the cause, never a local path.
+    const told = err instanceof UserInputError || err instanceof StorageUnavailableError || err instanceof StorageObjectMissingError;
+    await this.fail(job, log, told ? (err as Error).message : `Internal error: ${(err as Error).message}`);
   }
 
-  private async fail(job: Conversion, message: string): Promise<void> {
+  private async fail(job: Conversion, log: Logger, message: string): Promise<void> {
     await this.dataSource.query(
       `UPDATE conversions SET status = 'FAILED', phase = 'DONE', error = $3, finished_at = now(), updated_at = now()
         WHERE id = $1 AND (worker_id = $2 OR worker_id IS NULL) AND status = 'RUNNING'`,
@@ -137,11 +141,11 @@ export class Worker {
     );
     this.publisher.publish(job.id, true);
     this.publisher.done(job.id);
-    await this.discard(job);
+    await this.discard(job, log);
   }
 
-  private async discard(job: Conversion): Promise<void> {
-    await dropWorkingData(this.dataSource, this.store, job).catch((err) => this.log.error(`Could not clean up after ${job.id}`, err));
+  private async discard(job: Conversion, log: Logger): Promise<void> {
+    await dropWorkingData(this.dataSource, this.store, job).catch((err) => log.error(`Could not clean up after ${job.id}`, err));
   }
 
   private sleep(): Promise<void> {

@@ -8,5 +8,5 @@ import type { FileStore } from './file-store';
  */
 export async function dropWorkingData(dataSource: DataSource, store: FileStore, job: Conversion): Promise<void> {
   await dataSource.query(`DELETE FROM conversion_chunks WHERE conversion_id = $1`, [job.id]);
-  await store.remove(job.uploadPath);
+  await store.remove(job.uploadKey);
 }

@@ -9,12 +9,14 @@ import type { GraphQLSchema } from 'graphql';
 import { graphqlUploadExpress } from 'graphql-upload-minimal';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
+import type { Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
+import type { FileStore } from '../conversion/file-store';
 import type { Logger } from '../logger';
 import type { Context, Services } from '../schema/context';
 import { downloadHandler } from './downloads';
 import type { InteriorGridCache } from '../geocode/interior-grid-cache';
-import { healthHandler } from './health';
+import { healthHandler, readyHandler } from './health';
 import { PROJECT_ROOT } from '../project-root';
 
 export interface HttpDeps {
@@ -23,6 +25,9 @@ export interface HttpDeps {
   services: Services;
   dataSource: DataSource;
   grids: InteriorGridCache;
+  store: FileStore;
+  metrics: Registry;
+  downloadRedirect: 'off' | 'presigned';
   embedded: boolean;
   publicUrl?: string;
   maxUploadBytes: number;
@@ -33,7 +38,8 @@ const PUBLIC_DIR = path.join(PROJECT_ROOT, 'src/http/public');
 
 /**
  * The HTTP surface: POST /graphql (queries, mutations, multipart uploads), ws://…/graphql
- * (graphql-ws subscriptions), GET /downloads/:id, GET /healthz and the web page at /.
+ * (graphql-ws subscriptions), GET /downloads/:id, GET /healthz (liveness), GET /readyz
+ * (readiness), GET /metrics (Prometheus) and the web page at /.
  */
 export async function createHttpApp(deps: HttpDeps): Promise<{ app: express.Express; stop: () => Promise<void> }> {
   const { httpServer, schema, services, log } = deps;
@@ -82,8 +88,13 @@ export async function createHttpApp(deps: HttpDeps): Promise<{ app: express.Expr
 
   const app = express();
   app.disable('x-powered-by');
-  app.get('/healthz', healthHandler(deps.dataSource, services.boundarySets, deps.grids, deps.embedded));
-  app.get('/downloads/:id', downloadHandler(services.conversions));
+  const health = { dataSource: deps.dataSource, sets: services.boundarySets, grids: deps.grids, storage: deps.store.storage, embedded: deps.embedded };
+  app.get('/healthz', healthHandler(health));
+  app.get('/readyz', readyHandler(health));
+  app.get('/metrics', async (_req, res) => {
+    res.type(deps.metrics.contentType).send(await deps.metrics.metrics());
+  });
+  app.get('/downloads/:id', downloadHandler(services.conversions, deps.store, deps.downloadRedirect));
   app.use(
     '/graphql',
     guardMultipart,

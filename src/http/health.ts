@@ -2,27 +2,79 @@ import type { Request, Response } from 'express';
 import type { DataSource } from 'typeorm';
 import type { BoundarySetService } from '../boundaries/set-service';
 import type { InteriorGridCache } from '../geocode/interior-grid-cache';
+import type { Storage } from '../storage/storage';
+
+/** Longest a readiness check waits for the database or the storage before calling it down. */
+const CHECK_TIMEOUT_MS = 3000;
+
+export interface HealthDeps {
+  dataSource: DataSource;
+  sets: BoundarySetService;
+  grids: InteriorGridCache;
+  storage: Storage;
+  embedded: boolean;
+}
 
 /**
- * GET /healthz — 200 once the database answers, is migrated and has a boundary set; 503 before.
- * `interiorGrid` tells whether the default set's grid is in memory ('loading' from the database at
- * start, 'building' on first start: conversions work meanwhile, only slower).
+ * GET /healthz — liveness: 200 whenever the process answers (a probe that restarts instances
+ * must not restart them all because the database is down). The body says how far start-up
+ * has come: database migrated, boundary set loaded, and whether the default set's interior grid
+ * is in memory ('loading' at start, 'building' on first start: conversions work meanwhile,
+ * only slower).
  */
-export function healthHandler(dataSource: DataSource, sets: BoundarySetService, grids: InteriorGridCache, embedded: boolean) {
+export function healthHandler(deps: HealthDeps) {
   return async (_req: Request, res: Response) => {
+    const body: Record<string, unknown> = { status: 'ok', database: deps.embedded ? 'embedded' : 'postgresql' };
     try {
-      const pending = await dataSource.showMigrations();
-      const ready = await sets.hasReadySet();
-      const set = ready ? await sets.resolve().catch(() => null) : null;
-      const body = {
-        database: embedded ? 'embedded' : 'postgresql',
-        migrated: !pending,
-        boundarySetLoaded: ready,
-        interiorGrid: set ? grids.stateOfSet(set) : 'absent',
-      };
-      res.status(!pending && ready ? 200 : 503).json({ status: !pending && ready ? 'ok' : 'starting', ...body });
+      const pending = await withTimeout(deps.dataSource.showMigrations(), 'database');
+      const ready = await withTimeout(deps.sets.hasReadySet(), 'database');
+      const set = ready ? await deps.sets.resolve().catch(() => null) : null;
+      Object.assign(body, { migrated: !pending, boundarySetLoaded: ready, interiorGrid: set ? deps.grids.stateOfSet(set) : 'absent' });
+      if (pending || !ready) body.status = 'starting';
     } catch (err) {
-      res.status(503).json({ status: 'unavailable', error: (err as Error).message });
+      body.databaseError = (err as Error).message;
     }
+    res.status(200).json(body);
   };
+}
+
+/**
+ * GET /readyz — readiness, for a load balancer: 200 only while this instance can serve: the
+ * database answers, its migrations are current, the default boundary set is loaded, and the
+ * storage (bucket) answers. 503 otherwise, with each check's result.
+ */
+export function readyHandler(deps: HealthDeps) {
+  return async (_req: Request, res: Response) => {
+    const checks: Record<string, string> = {};
+    const run = async (name: string, check: () => Promise<string | null>) => {
+      try {
+        const problem = await withTimeout(check(), name);
+        checks[name] = problem ?? 'ok';
+      } catch (err) {
+        checks[name] = `unavailable: ${(err as Error).message}`;
+      }
+    };
+    await run('database', async () => {
+      await deps.dataSource.query('SELECT 1');
+      return null;
+    });
+    if (checks.database === 'ok') {
+      await run('migrations', async () => ((await deps.dataSource.showMigrations()) ? 'pending' : null));
+      await run('boundarySet', async () => ((await deps.sets.hasReadySet()) ? null : 'not loaded yet'));
+    }
+    await run('storage', async () => {
+      await deps.storage.check();
+      return null;
+    });
+    const ready = checks.database === 'ok' && checks.migrations === 'ok' && checks.boundarySet === 'ok' && checks.storage === 'ok';
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable', storage: deps.storage.description, checks });
+  };
+}
+
+function withTimeout<T>(work: Promise<T>, what: string): Promise<T> {
+  let timer: NodeJS.Timeout;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${CHECK_TIMEOUT_MS / 1000} s`)), CHECK_TIMEOUT_MS);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }

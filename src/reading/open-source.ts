@@ -1,3 +1,4 @@
+import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { UserInputError } from '../errors';
 import { CsvSource } from './csv-source';
@@ -30,6 +31,18 @@ export function detectInputFormat(fileName: string, head: Buffer): 'CSV' | 'XLSX
   const isUtf16 = (head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff);
   if (!isUtf16 && head.includes(0)) throw new UserInputError(`"${fileName}" looks binary, not like CSV text.`, 'UNSUPPORTED_FILE');
   return 'CSV';
+}
+
+/** The first bytes of a file, for detectInputFormat. */
+export async function readHead(file: string, bytes = 8192): Promise<Buffer> {
+  const handle = await fsp.open(file, 'r');
+  try {
+    const buffer = Buffer.alloc(bytes);
+    const { bytesRead } = await handle.read(buffer, 0, bytes, 0);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
 }
 
 /** Opens a stored upload for reading; `known` repeats the settings an earlier analysis chose. */
