@@ -41,6 +41,11 @@ export class FileStore {
   ) {
     this.tempDir = path.join(dataDir, 'tmp');
     fs.mkdirSync(this.tempDir, { recursive: true });
+    // In the local folder, uploads/ and outputs/ exist from the start, as they always have.
+    for (const folder of ['uploads', 'outputs']) {
+      const inPlace = storage.localFile?.(`${folder}/-`);
+      if (inPlace) fs.mkdirSync(path.dirname(inPlace), { recursive: true });
+    }
     removeStaleTempFiles(this.tempDir);
   }
 
