@@ -44,7 +44,8 @@ export class InstanceProcess {
 
   static async start(options: InstanceOptions): Promise<InstanceProcess> {
     const main = await bundleService();
-    const env = { ...process.env, PORT: '0', HOST: '127.0.0.1', ...options.env };
+    // The instance's URL is read from its 'listening on' line, logged at info level.
+    const env = { ...process.env, PORT: '0', HOST: '127.0.0.1', ...options.env, LOG_LEVEL: options.env.LOG_LEVEL === 'debug' ? 'debug' : 'info' };
     const node = [process.execPath, '--max-old-space-size=320', '--enable-source-maps', main];
     const child = options.ownDisk
       ? spawn(
