@@ -4,14 +4,15 @@
  * (`{"time","level","msg",…fields,"err"}`) for log collectors. `child` binds fields such as the
  * conversion id to every line it writes.
  */
-export type LogLevel = 'silent' | 'error' | 'info' | 'debug';
+export type LogLevel = 'silent' | 'error' | 'warn' | 'info' | 'debug';
 export type LogFormat = 'text' | 'json';
-const rank: Record<LogLevel, number> = { silent: 0, error: 1, info: 2, debug: 3 };
+const rank: Record<LogLevel, number> = { silent: 0, error: 1, warn: 2, info: 3, debug: 4 };
 
 export type LogFields = Record<string, string | number | boolean | null>;
 
 export interface Logger {
   error(msg: string, extra?: unknown): void;
+  warn(msg: string, extra?: unknown): void;
   info(msg: string, extra?: unknown): void;
   debug(msg: string, extra?: unknown): void;
   /** A logger that adds these fields to every line. */
@@ -22,10 +23,11 @@ export function createLogger(level: LogLevel, format: LogFormat = 'text', fields
   const emit = (at: LogLevel, msg: string, extra?: unknown) => {
     if (rank[at] > rank[level]) return;
     const line = format === 'json' ? jsonLine(at, msg, fields, extra) : textLine(at, msg, fields, extra);
-    (at === 'error' ? process.stderr : process.stdout).write(line + '\n');
+    (at === 'error' || at === 'warn' ? process.stderr : process.stdout).write(line + '\n');
   };
   return {
     error: (m, e) => emit('error', m, e),
+    warn: (m, e) => emit('warn', m, e),
     info: (m, e) => emit('info', m, e),
     debug: (m, e) => emit('debug', m, e),
     child: (more) => createLogger(level, format, { ...fields, ...more }),

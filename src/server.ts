@@ -12,8 +12,10 @@ import { JobQueue } from './conversion/job-queue';
 import { ConversionRunner } from './conversion/runner';
 import { Worker } from './conversion/worker';
 import { openDatabase, type Database } from './db/database';
+import { checkSqlFunctions } from './db/function-drift';
 import { InteriorGridCache } from './geocode/interior-grid-cache';
 import { ReverseGeocodeService } from './geocode/reverse-geocode-service';
+import { geocodeSqlFunctions } from './geocode/sql-functions';
 import { warmUpGeocoder } from './geocode/warm-up';
 import { createHttpApp } from './http/app';
 import { createLogger, type Logger } from './logger';
@@ -57,6 +59,7 @@ export async function startServer(
 ): Promise<RunningServer> {
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const { dataSource } = db;
+  const sqlFunctions = await checkSqlFunctions(dataSource, geocodeSqlFunctions(), log);
   // Across instances only a real PostgreSQL can carry progress; PGlite is one process anyway.
   const bus: ProgressBus = db.embedded ? new InProcessBus() : await PgNotifyBus.connect(db.url, log);
   const publisher = new ThrottledPublisher(bus, config.progressIntervalMs);
@@ -112,6 +115,7 @@ export async function startServer(
     store,
     metrics: createMetricsRegistry(dataSource),
     downloadRedirect: config.downloadRedirect,
+    sqlFunctions,
     embedded: db.embedded,
     publicUrl: config.publicUrl,
     maxUploadBytes: config.maxUploadBytes,

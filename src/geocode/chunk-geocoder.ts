@@ -70,7 +70,7 @@ export interface GeocodedChunk {
  *    polygon gets NO_MATCH (together about nine points in ten of the bench's). Input in another
  *    system is first transformed to EPSG:4326 by PostGIS, in one statement.
  * 3. The other points go through PostGIS, set-based, in one call (c2r_geocode_points, see
- *    geocode-points-function.ts): staged with a GiST index, a polygon-driven join for the
+ *    sql/c2r_geocode_points.sql): staged with a GiST index, a polygon-driven join for the
  *    deepest level, and the shallower levels and the nearest search for what is left over.
  */
 export async function geocodeChunk(db: EntityManager, request: ChunkRequest): Promise<GeocodedChunk> {

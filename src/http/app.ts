@@ -16,6 +16,7 @@ import type { Logger } from '../logger';
 import type { Context, Services } from '../schema/context';
 import { downloadHandler } from './downloads';
 import type { InteriorGridCache } from '../geocode/interior-grid-cache';
+import type { SqlFunctionsStatus } from '../db/function-drift';
 import { healthHandler, readyHandler } from './health';
 import { PROJECT_ROOT } from '../project-root';
 
@@ -28,6 +29,8 @@ export interface HttpDeps {
   store: FileStore;
   metrics: Registry;
   downloadRedirect: 'off' | 'presigned';
+  /** The drift check's answer at start. */
+  sqlFunctions: SqlFunctionsStatus;
   embedded: boolean;
   publicUrl?: string;
   maxUploadBytes: number;
@@ -88,7 +91,14 @@ export async function createHttpApp(deps: HttpDeps): Promise<{ app: express.Expr
 
   const app = express();
   app.disable('x-powered-by');
-  const health = { dataSource: deps.dataSource, sets: services.boundarySets, grids: deps.grids, storage: deps.store.storage, embedded: deps.embedded };
+  const health = {
+    dataSource: deps.dataSource,
+    sets: services.boundarySets,
+    grids: deps.grids,
+    storage: deps.store.storage,
+    sqlFunctions: deps.sqlFunctions,
+    embedded: deps.embedded,
+  };
   app.get('/healthz', healthHandler(health));
   app.get('/readyz', readyHandler(health));
   app.get('/metrics', async (_req, res) => {

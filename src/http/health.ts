@@ -1,6 +1,7 @@
 import type { Request, Response } from 'express';
 import type { DataSource } from 'typeorm';
 import type { BoundarySetService } from '../boundaries/set-service';
+import type { SqlFunctionsStatus } from '../db/function-drift';
 import type { InteriorGridCache } from '../geocode/interior-grid-cache';
 import type { Storage } from '../storage/storage';
 
@@ -12,15 +13,17 @@ export interface HealthDeps {
   sets: BoundarySetService;
   grids: InteriorGridCache;
   storage: Storage;
+  sqlFunctions: SqlFunctionsStatus;
   embedded: boolean;
 }
 
 /**
  * GET /healthz — liveness: 200 whenever the process answers (a probe that restarts instances
  * must not restart them all because the database is down). The body says how far start-up
- * has come: database migrated, boundary set loaded, and whether the default set's interior grid
+ * has come: database migrated, boundary set loaded, whether the default set's interior grid
  * is in memory ('loading' at start, 'building' on first start: conversions work meanwhile,
- * only slower).
+ * only slower), and `sqlFunctions`, the drift check's answer at start: 'ok', or 'drift' with
+ * the functions that are not the expected texts (informational).
  */
 export function healthHandler(deps: HealthDeps) {
   return async (_req: Request, res: Response) => {
@@ -29,7 +32,12 @@ export function healthHandler(deps: HealthDeps) {
       const pending = await withTimeout(deps.dataSource.showMigrations(), 'database');
       const ready = await withTimeout(deps.sets.hasReadySet(), 'database');
       const set = ready ? await deps.sets.resolve().catch(() => null) : null;
-      Object.assign(body, { migrated: !pending, boundarySetLoaded: ready, interiorGrid: set ? deps.grids.stateOfSet(set) : 'absent' });
+      Object.assign(body, {
+        migrated: !pending,
+        boundarySetLoaded: ready,
+        interiorGrid: set ? deps.grids.stateOfSet(set) : 'absent',
+        sqlFunctions: deps.sqlFunctions,
+      });
       if (pending || !ready) body.status = 'starting';
     } catch (err) {
       body.databaseError = (err as Error).message;
