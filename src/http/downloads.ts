@@ -1,5 +1,4 @@
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import type { Request, Response } from 'express';
 import type { ConversionService } from '../conversion/conversion-service';
 import type { FileStore } from '../conversion/file-store';
@@ -45,7 +44,7 @@ export function downloadHandler(conversions: ConversionService, store: FileStore
       res.type(contentType);
       res.attachment(downloadName);
       res.setHeader('Content-Length', String(stat.size));
-      await pipeline(body, res).catch(() => res.destroy());
+      body.on('error', () => res.destroy()).pipe(res);
     } catch (err) {
       if (!(err instanceof StorageUnavailableError)) throw err;
       res.status(503).json({ error: err.message, code: err.code });
