@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import type { S3Settings } from './storage/s3-storage';
 
 /**
  * Everything the service can be told through the environment, parsed and checked once at start,
@@ -50,14 +51,6 @@ const EnvSchema = z.object({
   /** `presigned`: GET /downloads/:id redirects to a short-lived presigned URL of the object (S3 only). */
   DOWNLOAD_REDIRECT: z.enum(['off', 'presigned']).default('off'),
 });
-
-export interface S3Settings {
-  region: string;
-  /** A custom endpoint (MinIO, R2, SeaweedFS…), addressed path-style. */
-  endpoint?: string;
-  /** Keys given in the environment; otherwise the AWS SDK's default chain (profiles, instance roles…). */
-  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
-}
 
 export interface Config {
   port: number;

@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CatalogCache } from './boundaries/catalog';
 import { ensureDefaultBoundarySet } from './boundaries/default-set';
-import { BoundarySetService, deepestLevel } from './boundaries/set-service';
+import { BoundarySetService } from './boundaries/set-service';
 import type { Config } from './config';
 import { ConversionService } from './conversion/conversion-service';
 import { FileStore } from './conversion/file-store';
@@ -13,6 +13,7 @@ import { ConversionRunner } from './conversion/runner';
 import { Worker } from './conversion/worker';
 import { openDatabase, type Database } from './db/database';
 import { checkSqlFunctions } from './db/function-drift';
+import { Geocoder } from './geocode/geocoder';
 import { InteriorGridCache } from './geocode/interior-grid-cache';
 import { ReverseGeocodeService } from './geocode/reverse-geocode-service';
 import { geocodeSqlFunctions } from './geocode/sql-functions';
@@ -25,7 +26,7 @@ import { PgNotifyBus } from './pubsub/pg-notify-bus';
 import type { ProgressBus } from './pubsub/progress-bus';
 import { ThrottledPublisher } from './pubsub/throttled-publisher';
 import type { Services } from './schema/context';
-import { buildAppSchema } from './schema/build';
+import { buildAppSchema } from './resolvers/build-schema';
 
 export interface RunningServer {
   /** http://host:port of the listening server. */
@@ -67,37 +68,37 @@ export async function startServer(
   const store = new FileStore(storage, config.dataDir);
   const boundarySets = new BoundarySetService(dataSource, config.defaultBoundarySet);
   const catalogs = new CatalogCache(dataSource);
-  const queue = new JobQueue(dataSource, config.leaseSeconds);
+  const queue = new JobQueue(dataSource, config.leaseSeconds, publisher);
   const grids = new InteriorGridCache(dataSource, log, config.interiorGrid);
+  const geocoder = new Geocoder(dataSource, catalogs, grids);
   const runner = new ConversionRunner({
     dataSource,
     queue,
     store,
     catalogs,
     sets: boundarySets,
-    publisher,
+    geocoder,
     chunkRows: config.chunkRows,
     defaultMaxDistanceMeters: config.maxDistanceMeters,
-    grids,
   });
   const worker = new Worker(
     dataSource,
     queue,
     runner,
     store,
-    publisher,
     { slots: config.workers, leaseSeconds: config.leaseSeconds, maxAttempts: config.maxAttempts, pollMs: 1000 },
     log,
   );
   const services: Services = {
-    conversions: new ConversionService(dataSource, store, boundarySets, bus, publisher, config.maxUploadBytes, () => worker.wake()),
+    conversions: new ConversionService(dataSource, queue, store, boundarySets, bus, config.maxUploadBytes, () => worker.wake()),
     boundarySets,
-    reverseGeocode: new ReverseGeocodeService(dataSource, boundarySets, catalogs, config.maxDistanceMeters),
+    reverseGeocode: new ReverseGeocodeService(dataSource, boundarySets, catalogs, geocoder, config.maxDistanceMeters),
     preview: new PreviewService({
       dataSource,
       store,
       sets: boundarySets,
       catalogs,
+      geocoder,
       maxUploadBytes: config.maxUploadBytes,
       defaultMaxDistanceMeters: config.maxDistanceMeters,
     }),
@@ -149,17 +150,11 @@ export async function startServer(
     // once both are in, one made-up chunk warms the geocoder up.
     const set = await boundarySets.resolve().catch(() => null);
     if (set) {
-      const level = deepestLevel(set);
-      warmUp = Promise.all([grids.prepareSet(set), catalogs.get(set.id)])
-        .then(async ([, catalog]) => {
+      warmUp = geocoder
+        .prepare(set.id)
+        .then(async () => {
           if (closing) return;
-          await warmUpGeocoder(dataSource.manager, {
-            setId: set.id,
-            maxDistanceMeters: config.maxDistanceMeters,
-            levelsDeepestFirst: catalog.levelsDeepestFirst,
-            grid: grids.get(set.id, level),
-            boxes: catalog.boxes(level),
-          });
+          await warmUpGeocoder(geocoder, { setId: set.id, maxDistanceMeters: config.maxDistanceMeters });
         })
         .catch((err) => log.error(`Could not warm the geocoder up on boundary set ${set.id}`, err));
     }

@@ -3,7 +3,6 @@ import fs from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { openDatabase } from '../src/db/database';
 import { checkFunctionDrift, describeDrift } from '../src/db/function-drift';
-import { NEAREST_ORDER, spheroidDistanceSql } from '../src/geocode/nearest-order';
 import { RESULT_CODE } from '../src/geocode/result-codes';
 import { geocodeSqlFunctions } from '../src/geocode/sql-functions';
 import { openTestDatabase } from './helpers/database';
@@ -37,10 +36,8 @@ describe('SQL functions: the .sql texts and the drift check', () => {
     assert.deepEqual(report.functions.map((f) => [f.name, f.state]), [['c2r_try_transform', 'ok'], ['c2r_geocode_points', 'ok']]);
   });
 
-  test('c2r_geocode_points.sql spells the nearest order, the distance and the result codes of the code', () => {
+  test('c2r_geocode_points.sql returns the result codes of result-codes.ts', () => {
     const sql = geocodeSqlFunctions().find((f) => f.name === 'c2r_geocode_points')!.sql;
-    assert.ok(sql.includes(`ORDER BY ${NEAREST_ORDER}, c.boundary_id`));
-    assert.ok(sql.includes(`THEN ${spheroidDistanceSql('bp.geom', 'cl.geom')} END AS d`));
     assert.ok(sql.includes(`CASE WHEN p.geom IS NULL THEN ${RESULT_CODE.INVALID}\n`));
     assert.ok(sql.includes(`WHEN h.boundary_id IS NOT NULL THEN ${RESULT_CODE.OK}\n`));
     assert.ok(sql.includes(`WHEN n.boundary_id IS NULL THEN ${RESULT_CODE.NO_MATCH}\n`));

@@ -5,9 +5,9 @@ import type { BoundarySetService } from '../boundaries/set-service';
 import { Conversion, TERMINAL_STATUSES, type ConversionStatus } from '../entities/Conversion';
 import { NotFoundError, UserInputError } from '../errors';
 import type { ProgressBus } from '../pubsub/progress-bus';
-import type { ThrottledPublisher } from '../pubsub/throttled-publisher';
 import { detectInputFormat } from '../reading/open-source';
 import type { FileStore } from './file-store';
+import type { JobQueue } from './job-queue';
 import { beforeReadingUpload, checkRequestOptions } from './request-checks';
 
 export interface IncomingFile {
@@ -22,10 +22,10 @@ export interface IncomingFile {
 export class ConversionService {
   constructor(
     private readonly dataSource: DataSource,
+    private readonly queue: JobQueue,
     private readonly store: FileStore,
     private readonly sets: BoundarySetService,
     private readonly bus: ProgressBus,
-    private readonly publisher: ThrottledPublisher,
     private readonly maxUploadBytes: number,
     private readonly onQueued: () => void,
   ) {}
@@ -40,27 +40,7 @@ export class ConversionService {
     const uploadKey = this.store.uploadKey(id);
     try {
       detectInputFormat(fileName, await this.store.head(uploadKey));
-      const repo = this.dataSource.getRepository(Conversion);
-      const conversion = repo.create({
-        id,
-        fileName,
-        uploadKey,
-        fileSize: size,
-        options,
-        status: 'QUEUED',
-        phase: 'WAITING',
-        totalRows: null,
-        error: null,
-        boundarySetId: null,
-        detected: null,
-        outputKey: null,
-        timings: null,
-        workerId: null,
-        leaseExpiresAt: null,
-        startedAt: null,
-        finishedAt: null,
-      });
-      await repo.insert(conversion);
+      await this.queue.enqueue({ id, fileName, uploadKey, fileSize: size, options });
       this.onQueued();
       return (await this.get(id))!;
     } catch (err) {
@@ -90,19 +70,14 @@ export class ConversionService {
   async cancel(id: string): Promise<Conversion> {
     const existing = await this.get(id);
     if (!existing) throw new NotFoundError(`No conversion with id ${id}.`);
-    if (TERMINAL_STATUSES.includes(existing.status)) {
-      throw new UserInputError(`Conversion ${id} is already ${existing.status}.`, 'ALREADY_FINISHED');
+    const cancelledFrom = await this.queue.cancel(id);
+    if (cancelledFrom === null) {
+      const now = (await this.get(id)) ?? existing;
+      throw new UserInputError(`Conversion ${id} is already ${now.status}.`, 'ALREADY_FINISHED');
     }
-    await this.dataSource.query(
-      `UPDATE conversions SET status = 'CANCELLED', phase = 'DONE', finished_at = now(), updated_at = now()
-        WHERE id = $1 AND status IN ('QUEUED', 'RUNNING')`,
-      [id],
-    );
-    const after = (await this.get(id))!;
-    if (existing.status === 'QUEUED') await this.store.remove(existing.uploadKey).catch(() => {});
-    this.publisher.publish(id, true);
-    this.publisher.done(id);
-    return after;
+    // A queued job's upload is read by no one now; a running job's worker cleans up after itself.
+    if (cancelledFrom === 'QUEUED') await this.store.remove(existing.uploadKey).catch(() => {});
+    return (await this.get(id))!;
   }
 
   /**

@@ -3,13 +3,12 @@ import os from 'node:os';
 import type { DataSource } from 'typeorm';
 import { StorageObjectMissingError, StorageUnavailableError, UserInputError } from '../errors';
 import type { Logger } from '../logger';
-import type { ThrottledPublisher } from '../pubsub/throttled-publisher';
 import type { Conversion } from '../entities/Conversion';
 import { JobLostError, ShutdownError } from './errors';
 import { isProcessAlive } from '../util/process-alive';
 import type { FileStore } from './file-store';
 import { dropWorkingData } from './working-data';
-import type { JobQueue } from './job-queue';
+import type { JobQueue, Lease } from './job-queue';
 import type { ConversionRunner } from './runner';
 
 export interface WorkerOptions {
@@ -37,7 +36,6 @@ export class Worker {
     private readonly queue: JobQueue,
     private readonly runner: ConversionRunner,
     private readonly store: FileStore,
-    private readonly publisher: ThrottledPublisher,
     private readonly options: WorkerOptions,
     private readonly log: Logger,
   ) {}
@@ -85,41 +83,41 @@ export class Worker {
   }
 
   private async execute(job: Conversion): Promise<void> {
+    const lease: Lease = { jobId: job.id, workerId: this.id };
     // Every line about a job carries its id (a field of its own in JSON logs).
     const log = this.log.child({ conversionId: job.id });
     if (job.attempts > this.options.maxAttempts) {
-      await this.fail(job, log, `Stopped after ${job.attempts - 1} attempts: the worker processing this file stopped each time.`);
+      await this.fail(job, lease, log, `Stopped after ${job.attempts - 1} attempts: the worker processing this file stopped each time.`);
       return;
     }
     const controller = new AbortController();
     this.active.set(job.id, controller);
     const heartbeat = setInterval(() => {
-      this.queue.renew(job.id, this.id).then(
+      this.queue.renew(lease).then(
         (owned) => owned || controller.abort(new JobLostError(job.id)),
         (err) => log.error(`Lease renewal of ${job.id} failed`, err),
       );
     }, (this.options.leaseSeconds * 1000) / 3);
     try {
       log.info(`Conversion ${job.id} (${job.fileName}) started, attempt ${job.attempts}, from row ${job.processedRows}`);
-      await this.runner.run(job, this.id, controller.signal);
+      await this.runner.run(job, lease, controller.signal);
       log.info(`Conversion ${job.id} completed`);
     } catch (err) {
-      await this.handleFailure(job, log, err);
+      await this.handleFailure(job, lease, log, err);
     } finally {
       clearInterval(heartbeat);
       this.active.delete(job.id);
     }
   }
 
-  private async handleFailure(job: Conversion, log: Logger, err: unknown): Promise<void> {
+  private async handleFailure(job: Conversion, lease: Lease, log: Logger, err: unknown): Promise<void> {
     if (err instanceof ShutdownError) {
-      await this.queue.release(job.id, this.id).catch((e) => log.error(`Could not release ${job.id}`, e));
+      await this.queue.release(lease).catch((e) => log.error(`Could not release ${job.id}`, e));
       log.info(`Conversion ${job.id} handed back at shutdown; it resumes after its last committed chunk`);
       return;
     }
     if (err instanceof JobLostError) {
-      const [row] = await this.dataSource.query(`SELECT status FROM conversions WHERE id = $1`, [job.id]);
-      if (row?.status === 'CANCELLED') {
+      if ((await this.queue.statusOf(job.id)) === 'CANCELLED') {
         await this.discard(job, log);
         log.info(`Conversion ${job.id} cancelled`);
       } else {
@@ -130,18 +128,11 @@ export class Worker {
     if (!(err instanceof UserInputError)) log.error(`Conversion ${job.id} failed`, err);
     // Storage errors name the storage (s3://bucket/prefix) and the cause, never a local path.
     const told = err instanceof UserInputError || err instanceof StorageUnavailableError || err instanceof StorageObjectMissingError;
-    await this.fail(job, log, told ? (err as Error).message : `Internal error: ${(err as Error).message}`);
+    await this.fail(job, lease, log, told ? (err as Error).message : `Internal error: ${(err as Error).message}`);
   }
 
-  private async fail(job: Conversion, log: Logger, message: string): Promise<void> {
-    await this.dataSource.query(
-      `UPDATE conversions SET status = 'FAILED', phase = 'DONE', error = $3, finished_at = now(), updated_at = now()
-        WHERE id = $1 AND (worker_id = $2 OR worker_id IS NULL) AND status = 'RUNNING'`,
-      [job.id, this.id, message],
-    );
-    this.publisher.publish(job.id, true);
-    this.publisher.done(job.id);
-    await this.discard(job, log);
+  private async fail(job: Conversion, lease: Lease, log: Logger, message: string): Promise<void> {
+    if (await this.queue.fail(lease, message)) await this.discard(job, log);
   }
 
   private async discard(job: Conversion, log: Logger): Promise<void> {

@@ -1,6 +1,5 @@
-import type { S3Settings } from '../config';
 import { LocalStorage } from './local-storage';
-import { createS3Client, parseS3Url, S3Storage } from './s3-storage';
+import { createS3Client, parseS3Url, S3Storage, type S3Settings } from './s3-storage';
 import type { Storage } from './storage';
 
 /**

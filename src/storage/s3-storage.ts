@@ -4,12 +4,20 @@ import { DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCom
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { StorageObjectMissingError, StorageUnavailableError } from '../errors';
-import type { S3Settings } from '../config';
 import { storageErrors } from '../metrics/instruments';
 import type { Storage } from './storage';
 
 /** Multipart part size: what one upload holds in memory per part in flight (two at a time). */
 const PART_BYTES = 8 * 1024 * 1024;
+
+/** The standard AWS settings (read from the environment in config.ts). */
+export interface S3Settings {
+  region: string;
+  /** A custom endpoint (MinIO, R2, SeaweedFS…), addressed path-style. */
+  endpoint?: string;
+  /** Keys given in the environment; otherwise the AWS SDK's default chain (profiles, instance roles…). */
+  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+}
 
 export interface S3Location {
   bucket: string;

@@ -20,10 +20,15 @@
 --    they are few, against boundary_pieces (small pieces with tight boxes; whole provinces took
 --    ~10 ms a point). A piece of a shallower level that contains the point counts as distance 0,
 --    so the deepest containing level wins (OK); else the closest polygon within p_max_distance,
---    the deepest level among those within 1 cm of the closest (NEAREST, the order of
---    nearest-order.ts), measured on the spheroid. The boxes and the planar test in degrees are
---    supersets of that distance (a degree of longitude is at most 111,320 m, of latitude at least
---    110,540 m); the spheroid distance decides. The caller makes sure the set's pieces exist.
+--    the deepest level among those within 1 cm of the closest (NEAREST). A 리 and the 읍면동,
+--    시군구 and 시도 it lies in share the border the point is near, their distances differing only
+--    by float noise, and a bare ORDER BY d, level DESC handed the point to whichever level computed
+--    shortest, often the 시도; within 1 cm the deepest level gives the region an exact hit would.
+--    Distances are measured on the WGS 84 spheroid (ST_DistanceSpheroid: what ST_Distance on
+--    geography gives, within nanometres, without two geography casts per candidate). The boxes and
+--    the planar test in degrees are supersets of that distance (a degree of longitude is at most
+--    111,320 m, of latitude at least 110,540 m); the spheroid distance decides. The caller makes
+--    sure the set's pieces exist.
 --
 -- Steps 2 and 3 are one query (CTEs, not temporary tables: each of those cost a create and a drop).
 -- o_result is a code of result-codes.ts: 0 OK, 1 NEAREST, 2 NO_MATCH, 3 INVALID.
