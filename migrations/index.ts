@@ -11,6 +11,7 @@ import { SparseChunkNotes1764000000009 } from './1764000000009-SparseChunkNotes'
 import { GeocodePointsOneQuery1764000000010 } from './1764000000010-GeocodePointsOneQuery';
 import { GeocodePointsCandidates1764000000011 } from './1764000000011-GeocodePointsCandidates';
 import { ConversionErrorCode1764000000014 } from './1764000000014-ConversionErrorCode';
+import { StorageKeys1764000000017 } from './1764000000017-StorageKeys';
 
 /** Listed explicitly (not globbed) so the same list works under tsx, a bundler or compiled output. */
 export const migrations = [
@@ -24,4 +25,5 @@ export const migrations = [
   GeocodePointsOneQuery1764000000010,
   GeocodePointsCandidates1764000000011,
   ConversionErrorCode1764000000014,
+  StorageKeys1764000000017,
 ];

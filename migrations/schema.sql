@@ -276,7 +276,7 @@ CREATE TABLE public.conversion_chunks (
 CREATE TABLE public.conversions (
     id uuid NOT NULL,
     file_name text NOT NULL,
-    upload_path text NOT NULL,
+    upload_key text NOT NULL,
     file_size bigint NOT NULL,
     options jsonb NOT NULL,
     status text NOT NULL,
@@ -290,7 +290,7 @@ CREATE TABLE public.conversions (
     error text,
     boundary_set_id integer,
     detected jsonb,
-    output_path text,
+    output_key text,
     timings jsonb,
     worker_id text,
     lease_expires_at timestamp with time zone,

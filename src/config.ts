@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import type { S3Settings } from './storage/s3-storage';
 
 /**
  * Everything the service can be told through the environment, parsed and checked once at start,
@@ -44,6 +45,23 @@ const EnvSchema = z.object({
    */
   CORS_ORIGINS: z.string().optional(),
   LOG_LEVEL: z.enum(['silent', 'error', 'warn', 'info', 'debug']).default('info'),
+  /** `json`: one JSON object per line (time, level, msg, conversionId…), for log collectors. */
+  LOG_FORMAT: z.enum(['text', 'json']).default('text'),
+  /**
+   * Where uploads and outputs are kept: `s3://bucket/prefix` (an S3-compatible store, with the
+   * standard AWS_* variables), or unset for DATA_DIR. Instances that share no disk need S3.
+   */
+  STORAGE_URL: z.string().regex(/^s3:\/\/[^/]+/, 'expected s3://bucket or s3://bucket/prefix').optional(),
+  /** The standard AWS variables, read here so that the configuration is complete in one place. */
+  AWS_REGION: z.string().optional(),
+  AWS_DEFAULT_REGION: z.string().optional(),
+  AWS_ENDPOINT_URL_S3: z.string().url().optional(),
+  AWS_ENDPOINT_URL: z.string().url().optional(),
+  AWS_ACCESS_KEY_ID: z.string().optional(),
+  AWS_SECRET_ACCESS_KEY: z.string().optional(),
+  AWS_SESSION_TOKEN: z.string().optional(),
+  /** `presigned`: GET /downloads/:id redirects to a short-lived presigned URL of the object (S3 only). */
+  DOWNLOAD_REDIRECT: z.enum(['off', 'presigned']).default('off'),
 });
 
 export interface Config {
@@ -66,6 +84,10 @@ export interface Config {
   /** Allowed cross-origin callers: exact origins, `'*'` for any, or none (same origin only). */
   corsOrigins: string[] | '*' | null;
   logLevel: 'silent' | 'error' | 'warn' | 'info' | 'debug';
+  logFormat: 'text' | 'json';
+  storageUrl?: string;
+  s3: S3Settings;
+  downloadRedirect: 'off' | 'presigned';
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
@@ -94,6 +116,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     graphqlIde: e.GRAPHQL_IDE === 'on',
     corsOrigins: parseCorsOrigins(e.CORS_ORIGINS),
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT,
+    storageUrl: e.STORAGE_URL || undefined,
+    s3: {
+      region: e.AWS_REGION || e.AWS_DEFAULT_REGION || 'us-east-1',
+      endpoint: e.AWS_ENDPOINT_URL_S3 || e.AWS_ENDPOINT_URL || undefined,
+      credentials:
+        e.AWS_ACCESS_KEY_ID && e.AWS_SECRET_ACCESS_KEY
+          ? { accessKeyId: e.AWS_ACCESS_KEY_ID, secretAccessKey: e.AWS_SECRET_ACCESS_KEY, sessionToken: e.AWS_SESSION_TOKEN || undefined }
+          : undefined,
+    },
+    downloadRedirect: e.DOWNLOAD_REDIRECT,
     ...overrides,
   };
 }

@@ -4,7 +4,7 @@ import { startServer } from './server';
 
 /** `npm start`: the service, configured from the environment (see README: Configuration). */
 const config = loadConfig();
-const log = createLogger(config.logLevel);
+const log = createLogger(config.logLevel, config.logFormat);
 const server = await startServer(config, log).catch((err: NodeJS.ErrnoException) => {
   log.error(err.code === 'EADDRINUSE' ? `Port ${config.port} is already in use; set PORT to a free one.` : `Could not start: ${err.message}`);
   process.exit(1);

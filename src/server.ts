@@ -6,6 +6,8 @@ import { BoundarySetService } from './boundaries/set-service';
 import type { Config } from './config';
 import { ConversionService } from './conversion/conversion-service';
 import { FileStore } from './conversion/file-store';
+import { createMetricsRegistry } from './metrics/registry';
+import { openStorage } from './storage/open-storage';
 import { JobQueue } from './conversion/job-queue';
 import { ConversionRunner } from './conversion/runner';
 import { Worker } from './conversion/worker';
@@ -34,6 +36,8 @@ export interface RunningServer {
   services: Services;
   worker: Worker;
   grids: InteriorGridCache;
+  /** Uploads and outputs, in the configured storage. */
+  store: FileStore;
   /** Resolves once the bundled boundary set is loaded (at once when a set exists) and the worker runs. */
   ready: Promise<void>;
   close(): Promise<void>;
@@ -51,7 +55,7 @@ export interface StartOptions {
 
 export async function startServer(
   config: Config,
-  log: Logger = createLogger(config.logLevel),
+  log: Logger = createLogger(config.logLevel, config.logFormat),
   options: StartOptions = {},
 ): Promise<RunningServer> {
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
@@ -60,7 +64,8 @@ export async function startServer(
   // Across instances only a real PostgreSQL can carry progress; PGlite is one process anyway.
   const bus: ProgressBus = db.embedded ? new InProcessBus() : await PgNotifyBus.connect(db.url, log);
   const publisher = new ThrottledPublisher(bus, config.progressIntervalMs);
-  const store = new FileStore(config.dataDir);
+  const storage = openStorage(config.storageUrl, config.dataDir, config.s3);
+  const store = new FileStore(storage, config.dataDir);
   const boundarySets = new BoundarySetService(dataSource, config.defaultBoundarySet);
   const catalogs = new CatalogCache(dataSource);
   const queue = new JobQueue(dataSource, config.leaseSeconds, publisher);
@@ -108,6 +113,9 @@ export async function startServer(
     services,
     dataSource,
     grids,
+    store,
+    metrics: createMetricsRegistry(dataSource),
+    downloadRedirect: config.downloadRedirect,
     sqlFunctions,
     embedded: db.embedded,
     publicUrl: config.publicUrl,
@@ -127,11 +135,14 @@ export async function startServer(
     await stopApollo().catch(() => {});
     await bus.close();
     await db.close();
+    storage.close?.();
     throw err;
   }
   const port = (httpServer.address() as AddressInfo).port;
   const url = `http://${config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host}:${port}`;
-  log.info(`coord2region listening on ${url} (${db.embedded ? `embedded database in ${config.dataDir}` : 'PostgreSQL'}); loading boundaries…`);
+  log.info(
+    `coord2region listening on ${url} (${db.embedded ? `embedded database in ${config.dataDir}` : 'PostgreSQL'}, storage ${storage.description}); loading boundaries…`,
+  );
 
   let closing: Promise<void> | null = null;
   let warmUp: Promise<void> = Promise.resolve();
@@ -166,7 +177,8 @@ export async function startServer(
       await new Promise<void>((resolve) => httpServer.close(() => resolve()));
       await bus.close();
       await db.close();
+      storage.close?.();
     })());
 
-  return { url, port, db, services, worker, grids, ready, close };
+  return { url, port, db, services, worker, grids, store, ready, close };
 }

@@ -19,9 +19,9 @@ const LAYERS: readonly (readonly string[])[] = [
   ['schema'],
   // services
   ['conversion', 'preview'],
-  ['reading', 'detection', 'geocode', 'writing'],
+  ['reading', 'detection', 'geocode', 'writing', 'storage'],
   ['boundaries'],
-  ['db', 'entities', 'pubsub', 'util', 'types', 'errors.ts', 'logger.ts', 'project-root.ts'],
+  ['db', 'entities', 'pubsub', 'util', 'types', 'metrics', 'errors.ts', 'logger.ts', 'project-root.ts'],
 ];
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');

@@ -10,7 +10,8 @@ import { WORKBOOK_DATE, centralBeltCsv, coverPageWorkbook, producerSampleCsv } f
 /** previewFile: the analysis and the first rows' lookups, with no conversion created and no file left behind. */
 describe('previewFile', () => {
   let server: TestServer;
-  const uploadsDir = () => path.join(server.dataDir, 'uploads');
+  // A previewed upload is a temporary file of the instance that received it, never in storage.
+  const uploadsDir = () => path.join(server.dataDir, 'tmp');
   const conversionCount = async () => (await gql(server.graphqlUrl, `{ conversions(limit: 200) { id } }`)).data!.conversions.length;
 
   before(async () => {

@@ -48,10 +48,13 @@ test('an encrypted workbook is called what it is', () => {
 test('sheet names in the CSV output are neutralised like cells', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'c2r-csvname-'));
   const out = path.join(dir, 'out.csv');
-  const writer = new CsvOutputWriter(`${out}.part`, out, true);
+  const file = fs.createWriteStream(out);
+  const closed = new Promise<void>((resolve) => file.on('close', () => resolve()));
+  const writer = new CsvOutputWriter(file, true);
   writer.startSheet({ name: '=HYPERLINK("http://evil","x")', leadingRows: [], header: ['x', 'y'], appendedHeader: ['주소'], sample: [] });
   writer.writeRow(['1', '2'], ['서울']);
   await writer.finish();
+  await closed;
   const text = fs.readFileSync(out, 'utf8');
   assert.match(text, /\r\n"'=HYPERLINK\(""http:\/\/evil"",""x""\)",1,2,서울/);
   fs.rmSync(dir, { recursive: true, force: true });

@@ -6,7 +6,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { CatalogCache } from '../src/boundaries/catalog';
-import { FileStore } from '../src/conversion/file-store';
 import { packChunk } from '../src/conversion/chunk-store';
 import { JobLostError } from '../src/conversion/errors';
 import { JobQueue } from '../src/conversion/job-queue';
@@ -49,7 +48,7 @@ describe('worker queue: claim, lease, resume, cancel', () => {
     const runner = new ConversionRunner({
       dataSource: server.db.dataSource,
       queue,
-      store: new FileStore(server.dataDir),
+      store: server.store,
       catalogs,
       sets: server.services.boundarySets,
       geocoder: new Geocoder(server.db.dataSource, catalogs, server.grids),
@@ -180,8 +179,8 @@ describe('worker queue: claim, lease, resume, cancel', () => {
     }
     const [{ n }] = await sql(`SELECT coalesce(sum(row_count), 0)::int AS n FROM conversion_chunks WHERE conversion_id = $1`, [id]);
     assert.equal(n, 0);
-    const [row] = await sql(`SELECT status, output_path FROM conversions WHERE id = $1`, [id]);
-    assert.deepEqual(row, { status: 'CANCELLED', output_path: null });
+    const [row] = await sql(`SELECT status, output_key FROM conversions WHERE id = $1`, [id]);
+    assert.deepEqual(row, { status: 'CANCELLED', output_key: null });
     assert.deepEqual(fs.readdirSync(path.join(server.dataDir, 'outputs')).filter((f) => f.includes(id)), []);
     await server.worker.stop();
   });

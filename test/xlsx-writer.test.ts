@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { finished } from 'node:stream/promises';
 import { test } from 'node:test';
 import { XlsxOutputWriter } from '../src/writing/xlsx-writer';
 import { readWorkbook } from './helpers/xlsx';
@@ -11,12 +12,14 @@ test('rows past the per-sheet limit continue on a new sheet with the same header
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'c2r-xlsx-'));
   const final = path.join(dir, 'out.xlsx');
   // Excel's limit is 1,048,576 rows; a limit of 4 exercises the same path on a few rows.
-  const writer = new XlsxOutputWriter(path.join(dir, 'out.part'), final, 4);
+  const out = fs.createWriteStream(final);
+  const writer = new XlsxOutputWriter(out, 4);
   writer.startSheet({ name: '단속기록', leadingRows: [['2024년 단속']], header: ['id', 'x', 'y'], appendedHeader: ['주소', '결과'], sample: [] });
   const when = new Date(Date.UTC(2024, 3, 22, 10, 43));
   for (let i = 1; i <= 6; i++) writer.writeRow([`00${i}`, 126.97, i === 1 ? when : 37.57], [`서울 & <${i}>`, 'OK']);
   await writer.endSheet();
   await writer.finish();
+  await finished(out);
 
   const sheets = await readWorkbook(fs.readFileSync(final));
   assert.deepEqual(sheets.map((s) => s.name), ['단속기록', '단속기록 (2)', '단속기록 (3)']);

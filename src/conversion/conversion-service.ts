@@ -37,14 +37,14 @@ export class ConversionService {
 
     const id = randomUUID();
     const size = await this.store.saveUpload(id, file.stream, this.maxUploadBytes);
-    const uploadPath = this.store.uploadPath(id);
+    const uploadKey = this.store.uploadKey(id);
     try {
-      detectInputFormat(fileName, await this.store.head(uploadPath));
-      await this.queue.enqueue({ id, fileName, uploadPath, fileSize: size, options });
+      detectInputFormat(fileName, await this.store.head(uploadKey));
+      await this.queue.enqueue({ id, fileName, uploadKey, fileSize: size, options });
       this.onQueued();
       return (await this.get(id))!;
     } catch (err) {
-      await this.store.remove(uploadPath);
+      await this.store.remove(uploadKey).catch(() => {});
       throw err;
     }
   }
@@ -76,7 +76,7 @@ export class ConversionService {
       throw new UserInputError(`Conversion ${id} is already ${now.status}.`, 'ALREADY_FINISHED');
     }
     // A queued job's upload is read by no one now; a running job's worker cleans up after itself.
-    if (cancelledFrom === 'QUEUED') await this.store.remove(existing.uploadPath);
+    if (cancelledFrom === 'QUEUED') await this.store.remove(existing.uploadKey).catch(() => {});
     return (await this.get(id))!;
   }
 

@@ -1,4 +1,4 @@
-import { UserInputError } from '../errors';
+import { StorageObjectMissingError, StorageUnavailableError, UserInputError } from '../errors';
 
 /**
  * Errors a conversion can meet that are not the file's fault, sorted by what the worker does:
@@ -28,6 +28,8 @@ export function isDiskFull(err: unknown): boolean {
 /** The message and code a failed conversion is stored with. */
 export function failureOf(err: unknown): { code: string; message: string } {
   if (err instanceof UserInputError) return { code: err.code, message: err.message };
+  // Storage errors name the storage (s3://bucket/prefix) and the cause, never a local path.
+  if (err instanceof StorageUnavailableError || err instanceof StorageObjectMissingError) return { code: err.code, message: err.message };
   if (isDiskFull(err)) return { code: 'DISK_FULL', message: "The server's disk is full; the conversion stopped. Try again later." };
   return { code: 'INTERNAL', message: `Internal error: ${(err as Error)?.message ?? String(err)}` };
 }

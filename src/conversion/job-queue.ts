@@ -14,7 +14,7 @@ export interface Lease {
 export interface NewJob {
   id: string;
   fileName: string;
-  uploadPath: string;
+  uploadKey: string;
   fileSize: number;
   options: StoredConversionOptions;
 }
@@ -62,9 +62,9 @@ export class JobQueue {
   /** Stores a new QUEUED job. */
   async enqueue(job: NewJob): Promise<void> {
     await this.dataSource.query(
-      `INSERT INTO conversions (id, file_name, upload_path, file_size, options, status, phase)
+      `INSERT INTO conversions (id, file_name, upload_key, file_size, options, status, phase)
        VALUES ($1, $2, $3, $4, $5, 'QUEUED', 'WAITING')`,
-      [job.id, job.fileName, job.uploadPath, job.fileSize, JSON.stringify(job.options)],
+      [job.id, job.fileName, job.uploadKey, job.fileSize, JSON.stringify(job.options)],
     );
   }
 
@@ -153,9 +153,9 @@ export class JobQueue {
   }
 
   /** RUNNING → COMPLETED, with the finished output. */
-  async complete(lease: Lease, done: { outputPath: string; timings: PhaseTimings }): Promise<void> {
-    await this.updateHeld(lease, `status = 'COMPLETED', phase = 'DONE', output_path = $4, timings = $5, finished_at = now()`, [
-      done.outputPath,
+  async complete(lease: Lease, done: { outputKey: string; timings: PhaseTimings }): Promise<void> {
+    await this.updateHeld(lease, `status = 'COMPLETED', phase = 'DONE', output_key = $4, timings = $5, finished_at = now()`, [
+      done.outputKey,
       JSON.stringify(done.timings),
     ]);
     this.finished(lease.jobId);

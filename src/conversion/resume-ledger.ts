@@ -4,6 +4,7 @@ import { readChunkCoordinates } from '../detection/coordinates';
 import { resultsOf, type GeocodedChunk, type PointResult } from '../geocode/chunk-geocoder';
 import type { Geocoder } from '../geocode/geocoder';
 import { RESULT_CODE } from '../geocode/result-codes';
+import { countRows } from '../metrics/instruments';
 import type { Row } from '../reading/table-source';
 import { loadResults, packChunk } from './chunk-store';
 import type { JobCounters, JobQueue, Lease } from './job-queue';
@@ -79,6 +80,7 @@ export class ResumeLedger {
     );
     const next = addCounts(this.counters, geocoded);
     await this.deps.queue.commitChunk(this.lease, packChunk(firstRowNo, geocoded), next);
+    countRows({ matched: next.matchedRows - this.counters.matchedRows, nearest: next.nearestRows - this.counters.nearestRows, unmatched: next.unmatchedRows - this.counters.unmatchedRows, invalid: next.invalidRows - this.counters.invalidRows });
     Object.assign(this.counters, next);
     this.timings.geocodeMs += Date.now() - t;
     this.timings.gridMatchedRows = (this.timings.gridMatchedRows ?? 0) + geocoded.gridMatches;

@@ -1,17 +1,17 @@
-import path from 'node:path';
 import type { DataSource } from 'typeorm';
 import type { CatalogCache } from '../boundaries/catalog';
 import type { BoundarySetService } from '../boundaries/set-service';
 import type { Conversion, DetectedLayout, PhaseTimings } from '../entities/Conversion';
 import type { Geocoder } from '../geocode/geocoder';
-import { detectInputFormat, openTableSource } from '../reading/open-source';
+import { observePhases } from '../metrics/instruments';
+import { detectInputFormat, openTableSource, readHead } from '../reading/open-source';
 import { CsvOutputWriter } from '../writing/csv-writer';
 import type { OutputWriter } from '../writing/output-writer';
 import { XlsxOutputWriter } from '../writing/xlsx-writer';
 import { analyzeFile } from './analyze';
 import { AppendedColumns } from './appended-columns';
 import { ChunkPipeline } from './chunk-pipeline';
-import type { FileStore } from './file-store';
+import type { FileStore, LocalFile, OutputTarget } from './file-store';
 import type { JobQueue, Lease } from './job-queue';
 import { ResumeLedger } from './resume-ledger';
 import { dropWorkingData } from './working-data';
@@ -43,24 +43,42 @@ export class ConversionRunner {
     const timings: PhaseTimings = { analyzeMs: 0, readMs: 0, geocodeMs: 0, writeMs: 0, totalMs: 0, gridMatchedRows: 0 };
 
     const setId = job.boundarySetId ?? (await this.pinBoundarySet(job, lease));
-    const detected = job.detected ?? (await this.analyze(job, lease, timings));
-    await queue.setPhase(lease, 'GEOCODING');
-    const outputPath = store.outputPath(job.id, job.options.outputFormat);
-    const writer = createWriter(job, detected, outputPath);
+    const copyStarted = Date.now();
+    const input = await store.localCopy(job.uploadKey);
+    timings.readMs += Date.now() - copyStarted;
+    let outputKey: string;
     try {
-      await (await this.pipeline(job, lease, setId, detected, writer, signal, timings)).writeAllSheets();
+      outputKey = await this.convert(job, lease, setId, input, signal, timings);
+    } finally {
+      await input.release();
+    }
+    timings.totalMs = Date.now() - started;
+    await queue.complete(lease, { outputKey, timings });
+    observePhases(timings);
+    // Results are in the output now; the upload is no longer needed.
+    await dropWorkingData(this.deps.dataSource, store, job);
+  }
+
+  /** Analyses the input (once) and streams the whole output into storage; returns the output's key. */
+  private async convert(job: Conversion, lease: Lease, setId: number, input: LocalFile, signal: AbortSignal, timings: PhaseTimings): Promise<string> {
+    const { queue, store } = this.deps;
+    const detected = job.detected ?? (await this.analyze(job, lease, input, timings));
+    await queue.setPhase(lease, 'GEOCODING');
+    const output = openOutput(store, job);
+    const writer = createWriter(job, detected, output);
+    try {
+      await (await this.pipeline(job, lease, setId, detected, input, writer, signal, timings)).writeAllSheets();
       await queue.setPhase(lease, 'FINISHING');
       const t = Date.now();
       await writer.finish();
+      await output.done;
       timings.writeMs += Date.now() - t;
     } catch (err) {
       await writer.abort().catch(() => {});
+      await output.abort();
       throw err;
     }
-    timings.totalMs = Date.now() - started;
-    await queue.complete(lease, { outputPath, timings });
-    // Results are in the output now; the upload is no longer needed.
-    await dropWorkingData(this.deps.dataSource, store, job);
+    return output.key;
   }
 
   private async pinBoundarySet(job: Conversion, lease: Lease): Promise<number> {
@@ -69,11 +87,10 @@ export class ConversionRunner {
     return id;
   }
 
-  private async analyze(job: Conversion, lease: Lease, timings: PhaseTimings): Promise<DetectedLayout> {
-    const { store } = this.deps;
+  private async analyze(job: Conversion, lease: Lease, input: LocalFile, timings: PhaseTimings): Promise<DetectedLayout> {
     const t = Date.now();
-    const format = detectInputFormat(job.fileName, await store.head(job.uploadPath));
-    const detected = await analyzeFile(await openTableSource(job.uploadPath, job.fileName, format), job.options);
+    const format = detectInputFormat(job.fileName, await readHead(input.file));
+    const detected = await analyzeFile(await openTableSource(input.file, job.fileName, format), job.options);
     timings.analyzeMs = Date.now() - t;
     await this.deps.queue.recordAnalysis(lease, detected, detected.sheets.reduce((n, s) => n + s.dataRows, 0));
     return detected;
@@ -84,6 +101,7 @@ export class ConversionRunner {
     lease: Lease,
     setId: number,
     detected: DetectedLayout,
+    input: LocalFile,
     writer: OutputWriter,
     signal: AbortSignal,
     timings: PhaseTimings,
@@ -98,7 +116,7 @@ export class ConversionRunner {
       { setId, maxDistanceMeters: job.options.maxDistanceMeters ?? this.deps.defaultMaxDistanceMeters },
       timings,
     );
-    const source = await openTableSource(job.uploadPath, job.fileName, detected.format, {
+    const source = await openTableSource(input.file, job.fileName, detected.format, {
       format: detected.format,
       encoding: detected.encoding,
       delimiter: detected.delimiter,
@@ -117,11 +135,19 @@ export class ConversionRunner {
   }
 }
 
-function createWriter(job: Conversion, detected: DetectedLayout, outputPath: string): OutputWriter {
-  const temp = path.join(path.dirname(outputPath), `.${path.basename(outputPath)}.part`);
+/** A stream into storage for the output; the object appears under its key once whole. */
+function openOutput(store: FileStore, job: Conversion): OutputTarget {
+  const csv = job.options.outputFormat === 'CSV';
+  return store.openOutput(
+    store.outputKey(job.id, job.options.outputFormat),
+    csv ? 'text/csv; charset=utf-8' : 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+  );
+}
+
+function createWriter(job: Conversion, detected: DetectedLayout, output: OutputTarget): OutputWriter {
   if (job.options.outputFormat === 'CSV') {
     const converted = detected.sheets.filter((s) => s.xIndex !== null).length;
-    return new CsvOutputWriter(temp, outputPath, converted > 1);
+    return new CsvOutputWriter(output.stream, converted > 1);
   }
-  return new XlsxOutputWriter(temp, outputPath);
+  return new XlsxOutputWriter(output.stream);
 }

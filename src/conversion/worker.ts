@@ -92,8 +92,10 @@ export class Worker {
 
   private async execute(job: Conversion): Promise<void> {
     const lease: Lease = { jobId: job.id, workerId: this.id };
+    // Every line about a job carries its id (a field of its own in JSON logs).
+    const log = this.log.child({ conversionId: job.id });
     if (job.attempts > this.options.maxAttempts) {
-      await this.fail(job, lease, `Stopped after ${job.attempts - 1} attempts: the worker processing this file stopped each time.`, 'TOO_MANY_ATTEMPTS');
+      await this.fail(job, lease, log, `Stopped after ${job.attempts - 1} attempts: the worker processing this file stopped each time.`, 'TOO_MANY_ATTEMPTS');
       return;
     }
     const controller = new AbortController();
@@ -101,15 +103,15 @@ export class Worker {
     const heartbeat = setInterval(() => {
       this.queue.renew(lease).then(
         (owned) => owned || controller.abort(new JobLostError(job.id)),
-        (err) => this.log.error(`Lease renewal of ${job.id} failed`, err),
+        (err) => log.error(`Lease renewal of ${job.id} failed`, err),
       );
     }, (this.options.leaseSeconds * 1000) / 3);
     try {
-      this.log.info(`Conversion ${job.id} (${job.fileName}) started, attempt ${job.attempts}, from row ${job.processedRows}`);
-      await this.runResuming(job, lease, controller.signal);
-      this.log.info(`Conversion ${job.id} completed`);
+      log.info(`Conversion ${job.id} (${job.fileName}) started, attempt ${job.attempts}, from row ${job.processedRows}`);
+      await this.runResuming(job, lease, log, controller.signal);
+      log.info(`Conversion ${job.id} completed`);
     } catch (err) {
-      await this.handleFailure(job, lease, err).catch((e) => this.log.error(`Conversion ${job.id}: could not record its failure`, e));
+      await this.handleFailure(job, lease, log, err).catch((e) => log.error(`Conversion ${job.id}: could not record its failure`, e));
     } finally {
       clearInterval(heartbeat);
       this.active.delete(job.id);
@@ -121,7 +123,7 @@ export class Worker {
    * terminated backends), waits until it answers again and resumes from the last committed chunk
    * in the same claim, so the job neither fails nor uses up an attempt.
    */
-  private async runResuming(job: Conversion, lease: Lease, signal: AbortSignal): Promise<void> {
+  private async runResuming(job: Conversion, lease: Lease, log: Logger, signal: AbortSignal): Promise<void> {
     let retry = 0;
     let progress = job.processedRows;
     for (;;) {
@@ -130,7 +132,7 @@ export class Worker {
         return;
       } catch (err) {
         if (!isTransientDatabaseError(err) || signal.aborted || !this.running) throw err;
-        this.log.info(`Conversion ${job.id}: database unavailable (${(err as Error).message}); resuming after its last committed chunk once it answers`);
+        log.info(`Conversion ${job.id}: database unavailable (${(err as Error).message}); resuming after its last committed chunk once it answers`);
         job = await this.reloadWhenReachable(job.id, signal, ++retry);
         // The backoff starts over whenever a chunk got through in between.
         if (job.processedRows > progress) retry = 0;
@@ -153,37 +155,37 @@ export class Worker {
     }
   }
 
-  private async handleFailure(job: Conversion, lease: Lease, err: unknown): Promise<void> {
+  private async handleFailure(job: Conversion, lease: Lease, log: Logger, err: unknown): Promise<void> {
     if (err instanceof ShutdownError) {
-      await this.queue.release(lease).catch((e) => this.log.error(`Could not release ${job.id}`, e));
-      this.log.info(`Conversion ${job.id} handed back at shutdown; it resumes after its last committed chunk`);
+      await this.queue.release(lease).catch((e) => log.error(`Could not release ${job.id}`, e));
+      log.info(`Conversion ${job.id} handed back at shutdown; it resumes after its last committed chunk`);
       return;
     }
     if (err instanceof JobLostError) {
       if ((await this.queue.statusOf(job.id)) === 'CANCELLED') {
-        await this.discard(job);
-        this.log.info(`Conversion ${job.id} cancelled`);
+        await this.discard(job, log);
+        log.info(`Conversion ${job.id} cancelled`);
       } else {
-        this.log.info(`Conversion ${job.id} was taken over by another worker`);
+        log.info(`Conversion ${job.id} was taken over by another worker`);
       }
       return;
     }
     if (isTransientDatabaseError(err)) {
       // Shutting down while the database is away: the lease runs out and the job is resumed later.
-      this.log.info(`Conversion ${job.id} stopped while the database was unavailable; it resumes later`);
+      log.info(`Conversion ${job.id} stopped while the database was unavailable; it resumes later`);
       return;
     }
-    if (!(err instanceof UserInputError)) this.log.error(`Conversion ${job.id} failed`, err);
+    if (!(err instanceof UserInputError)) log.error(`Conversion ${job.id} failed`, err);
     const failure = failureOf(err);
-    await this.fail(job, lease, failure.message, failure.code);
+    await this.fail(job, lease, log, failure.message, failure.code);
   }
 
-  private async fail(job: Conversion, lease: Lease, message: string, code = 'INTERNAL'): Promise<void> {
-    if (await this.queue.fail(lease, message, code)) await this.discard(job);
+  private async fail(job: Conversion, lease: Lease, log: Logger, message: string, code = 'INTERNAL'): Promise<void> {
+    if (await this.queue.fail(lease, message, code)) await this.discard(job, log);
   }
 
-  private async discard(job: Conversion): Promise<void> {
-    await dropWorkingData(this.dataSource, this.store, job).catch((err) => this.log.error(`Could not clean up after ${job.id}`, err));
+  private async discard(job: Conversion, log: Logger): Promise<void> {
+    await dropWorkingData(this.dataSource, this.store, job).catch((err) => log.error(`Could not clean up after ${job.id}`, err));
   }
 
   private sleep(ms = this.options.pollMs): Promise<void> {

@@ -9,5 +9,5 @@ import type { FileStore } from './file-store';
  */
 export async function dropWorkingData(dataSource: DataSource, store: FileStore, job: Conversion): Promise<void> {
   await dropChunks(dataSource.manager, job.id);
-  await store.remove(job.uploadPath);
+  await store.remove(job.uploadKey);
 }

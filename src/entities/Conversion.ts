@@ -70,8 +70,9 @@ export class Conversion {
   @Column({ type: 'text', name: 'file_name' })
   fileName!: string;
 
-  @Column({ type: 'text', name: 'upload_path' })
-  uploadPath!: string;
+  /** Storage key of the upload (`uploads/<id>`); removed from storage once the conversion ends. */
+  @Column({ type: 'text', name: 'upload_key' })
+  uploadKey!: string;
 
   @Column({ type: 'bigint', name: 'file_size', transformer: { to: (v: number) => v, from: (v: string) => Number(v) } })
   fileSize!: number;
@@ -115,8 +116,9 @@ export class Conversion {
   @Column({ type: 'jsonb', nullable: true })
   detected!: DetectedLayout | null;
 
-  @Column({ type: 'text', name: 'output_path', nullable: true })
-  outputPath!: string | null;
+  /** Storage key of the finished file (`outputs/<id>.xlsx`), set when COMPLETED. */
+  @Column({ type: 'text', name: 'output_key', nullable: true })
+  outputKey!: string | null;
 
   @Column({ type: 'jsonb', nullable: true })
   timings!: PhaseTimings | null;

@@ -8,7 +8,9 @@ import { expressMiddleware } from '@as-integrations/express5';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { specifiedRules, validate, type GraphQLSchema } from 'graphql';
 import { graphqlUploadExpress } from 'graphql-upload-minimal';
+import type { Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
+import type { FileStore } from '../conversion/file-store';
 import type { Logger } from '../logger';
 import type { Context, Services } from '../schema/context';
 import { corsHandler, type CorsOrigins } from './cors';
@@ -19,7 +21,7 @@ import { answerAfterBody, requirePreflightHeader } from './upload-requests';
 import { attachWebSockets } from './websockets';
 import type { InteriorGridCache } from '../geocode/interior-grid-cache';
 import type { SqlFunctionsStatus } from '../db/function-drift';
-import { healthHandler } from './health';
+import { healthHandler, readyHandler } from './health';
 import { PROJECT_ROOT } from '../project-root';
 import { isTokenLimitError, QUERY_LIMITS, QUERY_TOO_COMPLEX, queryLimitRules } from '../schema/query-limits';
 
@@ -32,6 +34,9 @@ export interface HttpDeps {
   services: Services;
   dataSource: DataSource;
   grids: InteriorGridCache;
+  store: FileStore;
+  metrics: Registry;
+  downloadRedirect: 'off' | 'presigned';
   /** The drift check's answer at start. */
   sqlFunctions: SqlFunctionsStatus;
   embedded: boolean;
@@ -50,7 +55,7 @@ const GRAPHQL_PATH = '/graphql';
 /**
  * The HTTP surface: POST /graphql (queries, mutations, multipart uploads), the GraphQL IDE at
  * GET /graphql, ws://…/graphql (graphql-ws and subscriptions-transport-ws), GET /downloads/:id,
- * GET /healthz and the web page at /.
+ * GET /healthz (liveness), GET /readyz (readiness), GET /metrics (Prometheus) and the web page at /.
  */
 export async function createHttpApp(deps: HttpDeps): Promise<{ app: express.Express; stop: () => Promise<void> }> {
   const { httpServer, schema, services, log } = deps;
@@ -106,9 +111,21 @@ export async function createHttpApp(deps: HttpDeps): Promise<{ app: express.Expr
   const app = express();
   app.disable('x-powered-by');
   const cors = corsHandler(deps.corsOrigins);
-  app.get('/healthz', healthHandler(deps.dataSource, services.boundarySets, deps.grids, deps.sqlFunctions, deps.embedded));
+  const health = {
+    dataSource: deps.dataSource,
+    sets: services.boundarySets,
+    grids: deps.grids,
+    storage: deps.store.storage,
+    sqlFunctions: deps.sqlFunctions,
+    embedded: deps.embedded,
+  };
+  app.get('/healthz', healthHandler(health));
+  app.get('/readyz', readyHandler(health));
+  app.get('/metrics', async (_req, res) => {
+    res.type(deps.metrics.contentType).send(await deps.metrics.metrics());
+  });
   app.options('/downloads/:id', cors);
-  app.get('/downloads/:id', cors, downloadHandler(services.conversions));
+  app.get('/downloads/:id', cors, downloadHandler(services.conversions, deps.store, deps.downloadRedirect));
   // Before the IDE's router, which would answer a preflight (OPTIONS) itself.
   app.use(GRAPHQL_PATH, cors);
   if (deps.graphqlIde) app.use(GRAPHQL_PATH, graphqlIde({ path: GRAPHQL_PATH, baseUrlOf: (req) => deps.publicUrl ?? baseUrlFromHeaders(req.headers, deps.trustProxy) }));

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import type { BoundaryCatalog, CatalogCache } from '../boundaries/catalog';
 import type { BoundarySetService } from '../boundaries/set-service';
@@ -14,7 +13,7 @@ import { UserInputError } from '../errors';
 import { resultAt } from '../geocode/chunk-geocoder';
 import type { Geocoder } from '../geocode/geocoder';
 import { resultFromCode, type MatchResult } from '../geocode/result-codes';
-import { detectInputFormat, openTableSource } from '../reading/open-source';
+import { detectInputFormat, openTableSource, readHead } from '../reading/open-source';
 import type { CellValue } from '../reading/table-source';
 
 export const DEFAULT_PREVIEW_ROWS = 10;
@@ -89,12 +88,11 @@ export class PreviewService {
     });
 
     const fileName = file.fileName || 'upload.csv';
-    const id = `preview-${randomUUID()}`;
-    await store.saveUpload(id, file.stream, this.deps.maxUploadBytes);
-    const uploadPath = store.uploadPath(id);
+    // Read once here and forgotten: kept on this machine, not put in shared storage.
+    const upload = await store.receiveTemp(file.stream, this.deps.maxUploadBytes);
     try {
-      const format = detectInputFormat(fileName, await store.head(uploadPath));
-      const source = await openTableSource(uploadPath, fileName, format);
+      const format = detectInputFormat(fileName, await readHead(upload.file));
+      const source = await openTableSource(upload.file, fileName, format);
       const { layout, samples } = await inspectFile(source, options, rowCount);
       const catalog = await this.deps.catalogs.get(set.id);
       const maxDistanceMeters = options.maxDistanceMeters ?? this.deps.defaultMaxDistanceMeters;
@@ -116,7 +114,7 @@ export class PreviewService {
         sheets,
       };
     } finally {
-      await store.remove(uploadPath);
+      await upload.release();
     }
   }
 

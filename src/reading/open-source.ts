@@ -1,3 +1,4 @@
+import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { UserInputError } from '../errors';
 import { CsvSource } from './csv-source';
@@ -55,6 +56,18 @@ function isEncryptedPackage(head: Buffer): boolean {
     if (sectorSize <= 4096 && start < head.length && has(head.subarray(start, start + sectorSize))) return true;
   }
   return has(head);
+}
+
+/** The first bytes of a file, for detectInputFormat. */
+export async function readHead(file: string, bytes = 8192): Promise<Buffer> {
+  const handle = await fsp.open(file, 'r');
+  try {
+    const buffer = Buffer.alloc(bytes);
+    const { bytesRead } = await handle.read(buffer, 0, bytes, 0);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
 }
 
 /** Opens a stored upload for reading; `known` repeats the settings an earlier analysis chose. */

@@ -1,5 +1,5 @@
 import { GraphQLError } from 'graphql';
-import { UserInputError } from '../errors';
+import { StorageObjectMissingError, StorageUnavailableError, UserInputError } from '../errors';
 
 /**
  * Turns a service's UserInputError into a GraphQL error with `extensions.code` (BAD_USER_INPUT,
@@ -7,7 +7,9 @@ import { UserInputError } from '../errors';
  * formatter, so internals never leak to clients.
  */
 export function toGraphQLError(err: unknown): unknown {
-  if (err instanceof UserInputError) return new GraphQLError(err.message, { extensions: { code: err.code } });
+  if (err instanceof UserInputError || err instanceof StorageUnavailableError || err instanceof StorageObjectMissingError) {
+    return new GraphQLError(err.message, { extensions: { code: err.code } });
+  }
   return err;
 }
 

@@ -31,7 +31,7 @@ export function toConversionType(c: Conversion, baseUrl: string, boundarySetLabe
     createdAt: c.createdAt,
     startedAt: c.startedAt,
     finishedAt: c.finishedAt,
-    downloadUrl: c.status === 'COMPLETED' && c.outputPath ? `${baseUrl}/downloads/${c.id}` : null,
+    downloadUrl: c.status === 'COMPLETED' && c.outputKey ? `${baseUrl}/downloads/${c.id}` : null,
     outputFormat: c.options.outputFormat as OutputFormatEnum,
     boundarySet: boundarySetLabel,
     detectedColumns:

@@ -1,5 +1,5 @@
-import fs from 'node:fs';
-import fsp from 'node:fs/promises';
+import { once } from 'node:events';
+import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { stringify, type Stringifier } from 'csv-stringify';
 import type { CellValue, Row } from '../reading/table-source';
@@ -19,14 +19,15 @@ export class CsvOutputWriter implements OutputWriter {
   private baseColumns = 0;
 
   constructor(
-    private readonly tempPath: string,
-    private readonly finalPath: string,
+    /** Where the file goes (a stream into storage, which stores it once it ends). */
+    private readonly out: Writable,
     private readonly multiSheet: boolean,
   ) {
-    const out = fs.createWriteStream(tempPath);
     this.stringifier = stringify({ bom: true, record_delimiter: 'windows', cast: { date: (d) => d.toISOString() } });
     this.stringifier.pipe(out);
-    this.done = finished(out);
+    this.done = finished(out, { readable: false });
+    // Until finish() or drained() awaits it, a failure must not count as unhandled.
+    this.done.catch(() => {});
   }
 
   startSheet(start: SheetStart): void {
@@ -55,17 +56,21 @@ export class CsvOutputWriter implements OutputWriter {
     this.stringifier.write(this.multiSheet ? [neutralizeFormula(sheetCell), ...cells] : cells);
   }
 
+  /** Resolves once the rows so far are taken by the output (backpressure); rejects when the output failed. */
+  async drained(): Promise<void> {
+    if (this.stringifier.writableNeedDrain) await Promise.race([once(this.stringifier, 'drain'), this.done]);
+  }
+
   async endSheet(): Promise<void> {}
 
   async finish(): Promise<void> {
     this.stringifier.end();
     await this.done;
-    await fsp.rename(this.tempPath, this.finalPath);
   }
 
   async abort(): Promise<void> {
     this.stringifier.destroy();
-    await fsp.rm(this.tempPath, { force: true });
+    this.out.destroy();
   }
 }
 

@@ -1,8 +1,8 @@
 import type { CellValue, Row } from '../reading/table-source';
 
 /**
- * Where converted rows go. One writer per conversion; it writes to a temporary file and only
- * `finish()` moves it to its final name, so a crash never leaves a half-written output behind.
+ * Where converted rows go. One writer per conversion, writing into a stream that storage turns
+ * into an object only once it ends whole, so a crash never leaves a half-written output behind.
  */
 export interface OutputWriter {
   /** `leadingRows` are rows above the header (titles); they are copied as they are. */

@@ -1,6 +1,5 @@
-import fs from 'node:fs';
 import { once } from 'node:events';
-import { PassThrough } from 'node:stream';
+import { PassThrough, type Writable } from 'node:stream';
 import archiver from 'archiver';
 import { UserInputError } from '../errors';
 import type { CellValue, Row } from '../reading/table-source';
@@ -39,23 +38,21 @@ export const EXCEL_MAX_COLUMNS = 16_384;
  */
 export class XlsxOutputWriter implements OutputWriter {
   private readonly zip = archiver('zip', { zlib: { level: 1 } });
-  private readonly file: fs.WriteStream;
   private readonly done: Promise<void>;
   private readonly sheets: SheetEntry[] = [];
   private sheet: { stream: PassThrough; nextRow: number; appendedFrom: number; filterRange: string | null; start: SheetStart; part: number } | null = null;
   private block = '';
 
   constructor(
-    private readonly tempPath: string,
-    private readonly finalPath: string,
+    /** Where the workbook goes (a stream into storage, which stores it once it ends). */
+    private readonly out: Writable,
     /** Rows per sheet before the rest continues on a new sheet (Excel's limit; lower in tests). */
     private readonly maxRowsPerSheet = EXCEL_MAX_ROWS,
   ) {
-    this.file = fs.createWriteStream(tempPath);
-    this.zip.pipe(this.file);
+    this.zip.pipe(out);
     this.done = new Promise((resolve, reject) => {
-      this.file.on('close', resolve);
-      this.file.on('error', reject);
+      out.on('finish', resolve);
+      out.on('error', reject);
       this.zip.on('error', reject);
     });
     // Until finish() or abort() awaits it, a failure must not count as unhandled.
@@ -133,14 +130,12 @@ export class XlsxOutputWriter implements OutputWriter {
     this.zip.append(STYLES_XML, { name: 'xl/styles.xml' });
     await this.zip.finalize();
     await this.done;
-    await fs.promises.rename(this.tempPath, this.finalPath);
   }
 
   async abort(): Promise<void> {
     this.sheet?.stream.destroy();
     this.zip.abort();
-    this.file.destroy();
-    await fs.promises.rm(this.tempPath, { force: true });
+    this.out.destroy();
   }
 
   private add(values: Row, appended: CellValue[] | null, style = 0): void {
