@@ -21,6 +21,7 @@ import { PgNotifyBus } from './pubsub/pg-notify-bus';
 import type { ProgressBus } from './pubsub/progress-bus';
 import { ThrottledPublisher } from './pubsub/throttled-publisher';
 import type { Services } from './schema/context';
+import { ConversionSummaryService } from './conversion/summary-service';
 import { buildAppSchema } from './schema/build';
 
 export interface RunningServer {
@@ -69,6 +70,7 @@ export async function startServer(
     sets: boundarySets,
     publisher,
     chunkRows: config.chunkRows,
+    progressIntervalMs: config.progressIntervalMs,
     defaultMaxDistanceMeters: config.maxDistanceMeters,
     grids,
   });
@@ -84,6 +86,7 @@ export async function startServer(
   const services: Services = {
     conversions: new ConversionService(dataSource, store, boundarySets, bus, publisher, config.maxUploadBytes, () => worker.wake()),
     boundarySets,
+    summaries: new ConversionSummaryService(dataSource, catalogs),
     reverseGeocode: new ReverseGeocodeService(dataSource, boundarySets, catalogs, config.maxDistanceMeters),
     preview: new PreviewService({
       dataSource,

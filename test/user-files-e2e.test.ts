@@ -64,9 +64,9 @@ describe('files as users have them, uploaded with no options', () => {
     assert.equal(data.length, expected.length, 'every row is present');
     data.forEach((row, i) => {
       const want = expected[i];
-      if ('invalid' in want) assert.equal(row[result], 'INVALID', `row ${i + 1}`);
+      if ('invalid' in want) assert.equal(row[result], '좌표오류', `row ${i + 1}`);
       else {
-        assert.equal(row[result], 'OK', `row ${i + 1}`);
+        assert.equal(row[result], '정상', `row ${i + 1}`);
         assert.equal(String(row[code]), want.code, `row ${i + 1}`);
       }
     });
@@ -92,8 +92,8 @@ describe('files as users have them, uploaded with no options', () => {
     assert.equal(typeof first[5], 'number');
     assert.equal(first[7], ' 22-APR-24 10:43:00');
     const note = sheet.rows[0].lastIndexOf('비고');
-    assert.match(String(sheet.rows[6][note]), /x empty; y empty/);
-    assert.match(String(sheet.rows[11][note]), /"NaN" is not a number/);
+    assert.match(String(sheet.rows[6][note]), /x 좌표 없음, y 좌표 없음/);
+    assert.match(String(sheet.rows[11][note]), /y 좌표 "NaN": 숫자가 아님|x 좌표 "NaN": 숫자가 아님/);
   });
 
   test('a workbook: cover page, data under a title row on sheet 2, a third sheet of other data', async () => {

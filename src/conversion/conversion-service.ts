@@ -146,7 +146,7 @@ export class ConversionService {
 }
 
 function changed(a: Conversion, b: Conversion): boolean {
-  return a.status !== b.status || a.phase !== b.phase || a.processedRows !== b.processedRows || a.totalRows !== b.totalRows || a.error !== b.error;
+  return a.status !== b.status || a.phase !== b.phase || a.processedRows !== b.processedRows || a.readRows !== b.readRows || a.writtenRows !== b.writtenRows || a.totalRows !== b.totalRows || a.error !== b.error;
 }
 
 function isUuid(id: string): boolean {

@@ -13,9 +13,11 @@ import { CsvOutputWriter } from '../writing/csv-writer';
 import type { OutputWriter } from '../writing/output-writer';
 import { XlsxOutputWriter } from '../writing/xlsx-writer';
 import { analyzeFile } from './analyze';
-import { AppendedColumns } from './appended-columns';
+import { AppendedColumns, renamedColumnNote } from './appended-columns';
+import { storeSummary, summarizeChunk } from './chunk-summaries';
 import { readChunkCoordinates } from './coordinates';
 import { JobLostError } from './errors';
+import { LiveProgress } from './live-progress';
 import type { FileStore } from './file-store';
 import { SQL_NOW, type JobQueue } from './job-queue';
 import { dropWorkingData } from './working-data';
@@ -30,6 +32,8 @@ export interface RunnerDeps {
   chunkRows: number;
   defaultMaxDistanceMeters: number;
   grids: InteriorGridCache;
+  /** Least time between two stores of the rows read and written (PROGRESS_INTERVAL_MS). */
+  progressIntervalMs?: number;
 }
 
 /** Rows used to size the output columns. */
@@ -70,6 +74,7 @@ export class ConversionRunner {
       await update({ detected, total_rows: totalRows }, false);
     }
 
+    detected = await this.noteRenamedColumns(detected, setId, (d) => update({ detected: d }, false));
     await update({ phase: 'GEOCODING' });
     const source = await openTableSource(job.uploadPath, job.fileName, detected.format, {
       format: detected.format,
@@ -78,22 +83,42 @@ export class ConversionRunner {
     });
     const outputPath = store.outputPath(job.id, job.options.outputFormat);
     const writer = this.createWriter(job, detected, outputPath);
-    const pass = new ConversionPass(this.deps, job, workerId, signal, setId, detected, source, writer, timings);
+    const live = new LiveProgress(queue, publisher, job.id, workerId, this.deps.progressIntervalMs ?? 250);
+    const pass = new ConversionPass(this.deps, job, workerId, signal, setId, detected, source, writer, timings, live);
+    live.start();
     try {
       await pass.writeAllSheets();
-      await update({ phase: 'FINISHING' });
+      await live.stop();
+      await update({ phase: 'FINISHING', ...live.columns });
       const t = Date.now();
       await writer.finish();
       timings.writeMs += Date.now() - t;
     } catch (err) {
+      await live.stop();
       await writer.abort().catch(() => {});
       throw err;
     }
     timings.totalMs = Date.now() - started;
-    await update({ status: 'COMPLETED', phase: 'DONE', output_path: outputPath, finished_at: SQL_NOW, timings, worker_id: workerId });
+    await update({ status: 'COMPLETED', phase: 'DONE', output_path: outputPath, finished_at: SQL_NOW, timings, worker_id: workerId, ...live.columns });
     publisher.done(job.id);
     // Results are in the output now; the upload is no longer needed.
     await dropWorkingData(this.deps.dataSource, store, job);
+  }
+
+  /**
+   * An appended column whose name a sheet's input already uses gets a distinct one (주소 →
+   * 주소(행정구역)); the conversion's notes say so, once, also when the job is resumed.
+   */
+  private async noteRenamedColumns(detected: DetectedLayout, setId: number, store: (d: DetectedLayout) => Promise<void>): Promise<DetectedLayout> {
+    const columns = new AppendedColumns(await this.deps.catalogs.get(setId));
+    const notes = detected.sheets
+      .filter((s) => s.xIndex !== null)
+      .flatMap((s) => columns.headerFor(s.header).renamed.map((r) => renamedColumnNote(s.name, r.from, r.to)))
+      .filter((n) => !detected.notes.includes(n));
+    if (notes.length === 0) return detected;
+    const next = { ...detected, notes: [...detected.notes, ...notes] };
+    await store(next);
+    return next;
   }
 
   private createWriter(job: Conversion, detected: DetectedLayout, outputPath: string): OutputWriter {
@@ -127,6 +152,7 @@ class ConversionPass {
     private readonly source: TableSource,
     private readonly writer: OutputWriter,
     private readonly timings: PhaseTimings,
+    private readonly live: LiveProgress,
   ) {
     this.committed = job.processedRows;
     this.counters = {
@@ -138,7 +164,7 @@ class ConversionPass {
     };
     const catalog = deps.catalogs.get(setId);
     this.catalog = catalog;
-    this.columns = catalog.then((c) => new AppendedColumns(c));
+    this.columns = catalog.then((c) => new AppendedColumns(c, job.options.outputLanguage ?? 'KO'));
     this.levelsDeepestFirst = catalog.then((c) => c.levelsDeepestFirst);
     // Loads the set's interior grid, or starts building it in the background; chunks use it
     // from the moment it is ready.
@@ -173,6 +199,9 @@ class ConversionPass {
    */
   private async convertSheet(sheet: DetectedSheet): Promise<void> {
     const columns = await this.columns;
+    const appendedHeader = columns.headerFor(sheet.header).names;
+    // Spreadsheet row number of this sheet's first data row: the header is row headerRow + 1.
+    const sheetStart = { rowNo: this.nextRowNo, rowNumber: sheet.headerRow + 2 };
     const leading: Row[] = [];
     let pending: Row[] = [];
     let inFlight: { rows: Row[]; results: Promise<StoredResult[]> } | null = null;
@@ -185,7 +214,7 @@ class ConversionPass {
         name: sheet.name,
         leadingRows: leading.map((r) => this.typed(r)),
         header: sheet.header,
-        appendedHeader: columns.header,
+        appendedHeader,
         sample: firstRows.slice(0, SAMPLE_ROWS).map((r) => this.typed(trimCoordinates(r, sheet))),
         appendedSample: firstResults.slice(0, SAMPLE_ROWS).map((r) => columns.valuesFor(r)),
       });
@@ -197,7 +226,7 @@ class ConversionPass {
       const previousResults = previous ? await previous.results : null;
       inFlight = null;
       if (next.length > 0) {
-        const results = this.resultsFor(next, sheet);
+        const results = this.resultsFor(next, sheet, sheetStart);
         // Awaited on the next hand-over (or in finally); this only keeps a failure that happens
         // meanwhile from counting as an unhandled rejection.
         results.catch(() => {});
@@ -215,6 +244,7 @@ class ConversionPass {
         if (index < sheet.headerRow) leading.push(row);
         else if (index > sheet.headerRow) {
           pending.push(row);
+          this.live.readRows++;
           if (pending.length >= this.deps.chunkRows) {
             const full = pending;
             pending = [];
@@ -249,6 +279,7 @@ class ConversionPass {
         rows[i] = null;
         results[i] = null;
       }
+      this.live.writtenRows += to - from;
       await this.writer.drained?.();
       this.timings.writeMs += Date.now() - t;
       await new Promise<void>((resolve) => setImmediate(resolve));
@@ -259,7 +290,7 @@ class ConversionPass {
    * Results for the next rows, in order: reloaded for rows an earlier attempt committed,
    * geocoded and committed (with the counters, in one transaction) for the rest.
    */
-  private async resultsFor(rows: Row[], sheet: DetectedSheet): Promise<StoredResult[]> {
+  private async resultsFor(rows: Row[], sheet: DetectedSheet, sheetStart: { rowNo: number; rowNumber: number }): Promise<StoredResult[]> {
     this.checkSignal();
     const first = this.nextRowNo;
     const end = first + rows.length;
@@ -271,7 +302,8 @@ class ConversionPass {
     if (end > this.committed) {
       const from = Math.max(first, this.committed);
       const t = Date.now();
-      results = results.concat(await this.geocodeAndCommit(rows.slice(from - first), from, sheet));
+      const rowNumber = sheetStart.rowNumber + (from - sheetStart.rowNo);
+      results = results.concat(await this.geocodeAndCommit(rows.slice(from - first), from, sheet, rowNumber));
       this.timings.geocodeMs += Date.now() - t;
       this.committed = end;
       this.deps.publisher.publish(this.job.id);
@@ -283,7 +315,7 @@ class ConversionPass {
     return results;
   }
 
-  private async geocodeAndCommit(rows: Row[], firstRowNo: number, sheet: DetectedSheet): Promise<StoredResult[]> {
+  private async geocodeAndCommit(rows: Row[], firstRowNo: number, sheet: DetectedSheet, firstRowNumber: number): Promise<StoredResult[]> {
     // Sheets of one workbook may be in different systems; layouts stored before that have one.
     const srid = sheet.srid ?? this.detected.srid;
     const input = { firstRowNo, ...readChunkCoordinates(rows, sheet.xIndex!, sheet.yIndex!, srid) };
@@ -308,7 +340,15 @@ class ConversionPass {
       invalid_rows: this.counters.invalid_rows + c.invalid,
     };
     // The results and the counters that cover them are stored in one statement.
-    if (!(await commitChunk(db, geocoded, this.deps.queue.ownedUpdate(this.job.id, this.workerId, next)))) throw new JobLostError(this.job.id);
+    const summary = summarizeChunk(geocoded.stored, rows, input.xs, input.ys, {
+      sheet: sheet.name,
+      srid,
+      firstRowNumber,
+      xIndex: sheet.xIndex!,
+      yIndex: sheet.yIndex!,
+    });
+    const guard = this.deps.queue.ownedUpdate(this.job.id, this.workerId, next);
+    if (!(await commitChunk(db, geocoded, guard, storeSummary(summary)))) throw new JobLostError(this.job.id);
     Object.assign(this.counters, next);
     return geocoded.results;
   }

@@ -128,21 +128,29 @@ export interface OwnershipGuard {
  * either committed with its counters or not at all. False when the job is no longer the
  * caller's: then nothing was stored.
  */
-export async function commitChunk(db: EntityManager, chunk: GeocodedChunk, guard: OwnershipGuard): Promise<boolean> {
+export async function commitChunk(db: EntityManager, chunk: GeocodedChunk, guard: OwnershipGuard, also?: AlsoStored): Promise<boolean> {
   const c = chunk.stored;
   const notes = notesOf(c);
   const values = [c.firstRow, c.rowCount, bigEndian(c.boundaryIds), bigEndian(c.results), notes.offsets, notes.distances, notes.reasons];
+  const params: unknown[] = [...guard.params, ...values];
   const p = (k: number) => `$${guard.params.length + k}`;
+  const extra = also?.((value) => `$${params.push(value)}`) ?? [];
   const rows: unknown[] = await db.query(
-    `WITH owned AS (${guard.sql})
+    `WITH owned AS (${guard.sql})${extra.map((cte) => `, ${cte}`).join('')}
      INSERT INTO conversion_chunks (conversion_id, first_row, row_count, boundary_ids, results, note_offsets, note_distances, note_reasons)
      SELECT owned.id, ${p(1)}::integer, ${p(2)}::integer, ${p(3)}::bytea, ${p(4)}::bytea, ${p(5)}::integer[], ${p(6)}::real[], ${p(7)}::text[]
        FROM owned
      RETURNING first_row`,
-    [...guard.params, ...values],
+    params,
   );
   return rows.length > 0;
 }
+
+/**
+ * More stored with a chunk, in the same statement: data-modifying CTEs (`name AS (INSERT … SELECT
+ * … FROM owned)`) that take their values through `param`, which returns the placeholder.
+ */
+export type AlsoStored = (param: (value: unknown) => string) => string[];
 
 /** Points of a chunk: position in the chunk, and coordinates. */
 interface ChunkPoints {
