@@ -6,7 +6,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * matched rows per boundary (region_ids, region_rows) and the rows that need a look (NEAREST,
  * NO_MATCH, INVALID) with their sheet row numbers, coordinates as read and notes. One row per
  * chunk keeps a commit at one insert; a page of problem rows finds its chunks by the running sum
- * of problem_count. read_rows and written_rows let progress move within a chunk.
+ * of problem_count. read_rows and written_rows let progress move within a chunk; error_code is a FAILED
+ * conversion's error as a code (NO_COORDINATES, …), so a page can say it in its own words.
  */
 export class ConversionSummaries1764000000016 implements MigrationInterface {
   name = 'ConversionSummaries1764000000016';
@@ -29,11 +30,12 @@ export class ConversionSummaries1764000000016 implements MigrationInterface {
         problem_distances   real[] NOT NULL,
         PRIMARY KEY (conversion_id, first_row)
       )`);
-    await q.query(`ALTER TABLE conversions ADD COLUMN read_rows integer NOT NULL DEFAULT 0, ADD COLUMN written_rows integer NOT NULL DEFAULT 0`);
+    await q.query(`ALTER TABLE conversions
+      ADD COLUMN read_rows integer NOT NULL DEFAULT 0, ADD COLUMN written_rows integer NOT NULL DEFAULT 0, ADD COLUMN error_code text`);
   }
 
   async down(q: QueryRunner): Promise<void> {
-    await q.query(`ALTER TABLE conversions DROP COLUMN read_rows, DROP COLUMN written_rows`);
+    await q.query(`ALTER TABLE conversions DROP COLUMN read_rows, DROP COLUMN written_rows, DROP COLUMN error_code`);
     await q.query(`DROP TABLE conversion_chunk_summaries`);
   }
 }

@@ -23,6 +23,7 @@ import { ThrottledPublisher } from './pubsub/throttled-publisher';
 import type { Services } from './schema/context';
 import { ConversionSummaryService } from './conversion/summary-service';
 import { buildAppSchema } from './schema/build';
+import { TileService } from './tiles/tile-service';
 
 export interface RunningServer {
   /** http://host:port of the listening server. */
@@ -107,6 +108,7 @@ export async function startServer(
     services,
     dataSource,
     grids,
+    tiles: new TileService(dataSource, boundarySets),
     embedded: db.embedded,
     publicUrl: config.publicUrl,
     maxUploadBytes: config.maxUploadBytes,

@@ -83,7 +83,7 @@ describe('files as users have them, uploaded with no options', () => {
       done.detectedColumns.map((c: any) => [c.sheet, c.xColumn, c.yColumn, c.foundBy, c.srid, c.headerRow]),
       [['운행기록', '주소 (E)', 'F', 'VALUES', 4326, 1]],
     );
-    assert.ok(done.notes.some((n: string) => /by their values/.test(n)), done.notes.join('\n'));
+    assert.ok(done.notes.some((n: string) => /값으로 찾았습니다/.test(n)), done.notes.join('\n'));
     assert.deepEqual(Array.from(sheet.rows[0].slice(0, 8), (h) => h ?? ''), ['회사코드', '차량번호', '차량ID', '날짜', '주소', '', '속도', '발생시각']);
     const first = sheet.rows[1];
     assert.equal(first[0], '007', 'leading zeros kept');
@@ -108,7 +108,7 @@ describe('files as users have them, uploaded with no options', () => {
         ['차량목록', null, null, null, 1, 0],
       ],
     );
-    assert.ok(done.notes.some((n: string) => /"표지" has no coordinate columns and is copied unchanged/.test(n)), done.notes.join('\n'));
+    assert.ok(done.notes.some((n: string) => /"표지"에 좌표 열이 없어 그대로 복사했습니다/.test(n)), done.notes.join('\n'));
     assert.ok(done.notes.some((n: string) => /"차량목록" has no coordinate columns/.test(n)));
 
     const [cover, data, vehicles] = sheets;
@@ -158,7 +158,7 @@ describe('files as users have them, uploaded with no options', () => {
     const done = await convert(file);
     await checkConverted(file, done);
     assert.deepEqual(done.detectedColumns.map((c: any) => [c.xColumn, c.yColumn, c.swapped]), [['lat (C)', 'lon (B)', true]]);
-    assert.ok(done.notes.some((n: string) => /read the other way round/.test(n)), done.notes.join('\n'));
+    assert.ok(done.notes.some((n: string) => /서로 바꿔 읽었습니다/.test(n)), done.notes.join('\n'));
   });
 
   test('coordinates that fit several Korean TM belts fail in analysis, naming the candidates and the srid option', async () => {

@@ -6,7 +6,8 @@ import { Conversion, TERMINAL_STATUSES, type ConversionStatus } from '../entitie
 import { NotFoundError, UserInputError } from '../errors';
 import type { ProgressBus } from '../pubsub/progress-bus';
 import type { ThrottledPublisher } from '../pubsub/throttled-publisher';
-import { detectInputFormat } from '../reading/open-source';
+import { detectInputFormat, openTableSource } from '../reading/open-source';
+import { assertHasDataRows } from './data-rows';
 import type { FileStore } from './file-store';
 import { beforeReadingUpload, checkRequestOptions } from './request-checks';
 
@@ -39,7 +40,8 @@ export class ConversionService {
     const size = await this.store.saveUpload(id, file.stream, this.maxUploadBytes);
     const uploadPath = this.store.uploadPath(id);
     try {
-      detectInputFormat(fileName, await this.store.head(uploadPath));
+      const format = detectInputFormat(fileName, await this.store.head(uploadPath));
+      await assertHasDataRows(await openTableSource(uploadPath, fileName, format));
       const repo = this.dataSource.getRepository(Conversion);
       const conversion = repo.create({
         id,
@@ -51,6 +53,7 @@ export class ConversionService {
         phase: 'WAITING',
         totalRows: null,
         error: null,
+        errorCode: null,
         boundarySetId: null,
         detected: null,
         outputPath: null,

@@ -86,7 +86,7 @@ export class Worker {
 
   private async execute(job: Conversion): Promise<void> {
     if (job.attempts > this.options.maxAttempts) {
-      await this.fail(job, `Stopped after ${job.attempts - 1} attempts: the worker processing this file stopped each time.`);
+      await this.fail(job, `Stopped after ${job.attempts - 1} attempts: the worker processing this file stopped each time.`, 'TOO_MANY_ATTEMPTS');
       return;
     }
     const controller = new AbortController();
@@ -126,14 +126,14 @@ export class Worker {
       return;
     }
     if (!(err instanceof UserInputError)) this.log.error(`Conversion ${job.id} failed`, err);
-    await this.fail(job, err instanceof UserInputError ? err.message : `Internal error: ${(err as Error).message}`);
+    await this.fail(job, err instanceof UserInputError ? err.message : `Internal error: ${(err as Error).message}`, err instanceof UserInputError ? err.code : 'INTERNAL_ERROR');
   }
 
-  private async fail(job: Conversion, message: string): Promise<void> {
+  private async fail(job: Conversion, message: string, code: string): Promise<void> {
     await this.dataSource.query(
-      `UPDATE conversions SET status = 'FAILED', phase = 'DONE', error = $3, finished_at = now(), updated_at = now()
+      `UPDATE conversions SET status = 'FAILED', phase = 'DONE', error = $3, error_code = $4, finished_at = now(), updated_at = now()
         WHERE id = $1 AND (worker_id = $2 OR worker_id IS NULL) AND status = 'RUNNING'`,
-      [job.id, this.id, message],
+      [job.id, this.id, message, code],
     );
     this.publisher.publish(job.id, true);
     this.publisher.done(job.id);

@@ -116,6 +116,10 @@ export class Conversion {
   @Column({ type: 'text', nullable: true })
   error!: string | null;
 
+  /** The code of `error` (NO_COORDINATES, AMBIGUOUS_SRID, …; INTERNAL_ERROR for the rest). */
+  @Column({ type: 'text', name: 'error_code', nullable: true })
+  errorCode!: string | null;
+
   @Column({ type: 'integer', name: 'boundary_set_id', nullable: true })
   boundarySetId!: number | null;
 

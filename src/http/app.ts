@@ -13,6 +13,8 @@ import type { DataSource } from 'typeorm';
 import type { Logger } from '../logger';
 import type { Context, Services } from '../schema/context';
 import { downloadHandler } from './downloads';
+import { tileHandler } from './tiles';
+import type { TileService } from '../tiles/tile-service';
 import type { InteriorGridCache } from '../geocode/interior-grid-cache';
 import { healthHandler } from './health';
 import { PROJECT_ROOT } from '../project-root';
@@ -23,6 +25,7 @@ export interface HttpDeps {
   services: Services;
   dataSource: DataSource;
   grids: InteriorGridCache;
+  tiles: TileService;
   embedded: boolean;
   publicUrl?: string;
   maxUploadBytes: number;
@@ -30,10 +33,12 @@ export interface HttpDeps {
 }
 
 const PUBLIC_DIR = path.join(PROJECT_ROOT, 'src/http/public');
+const MAPLIBRE_DIR = path.join(PROJECT_ROOT, 'node_modules/maplibre-gl/dist');
 
 /**
  * The HTTP surface: POST /graphql (queries, mutations, multipart uploads), ws://…/graphql
- * (graphql-ws subscriptions), GET /downloads/:id, GET /healthz and the web page at /.
+ * (graphql-ws subscriptions), GET /downloads/:id, GET /tiles/:set/:z/:x/:y.pbf, GET /healthz, the web
+ * page at / and a page per conversion at /conversions/:id.
  */
 export async function createHttpApp(deps: HttpDeps): Promise<{ app: express.Express; stop: () => Promise<void> }> {
   const { httpServer, schema, services, log } = deps;
@@ -84,6 +89,7 @@ export async function createHttpApp(deps: HttpDeps): Promise<{ app: express.Expr
   app.disable('x-powered-by');
   app.get('/healthz', healthHandler(deps.dataSource, services.boundarySets, deps.grids, deps.embedded));
   app.get('/downloads/:id', downloadHandler(services.conversions));
+  app.get('/tiles/:set/:z/:x/:y.pbf', tileHandler(deps.tiles));
   app.use(
     '/graphql',
     guardMultipart,
@@ -91,6 +97,11 @@ export async function createHttpApp(deps: HttpDeps): Promise<{ app: express.Expr
     express.json({ limit: '1mb' }),
     expressMiddleware(apollo, { context: async ({ req }) => ({ services, baseUrl: baseUrlOf(req.headers) }) }),
   );
+  // The conversion page: the same file for every id; its script asks the API for the rest.
+  app.get('/conversions/:id', (_req, res) => res.sendFile(path.join(PUBLIC_DIR, 'conversion.html')));
+  // MapLibre GL JS from the installed package (its module loads its worker from the same folder):
+  // the page loads nothing from any other host.
+  app.use('/vendor/maplibre-gl', express.static(MAPLIBRE_DIR, { maxAge: '1d' }));
   app.use(express.static(PUBLIC_DIR));
   app.use((err: Error & { status?: number }, req: Request, res: Response, _next: NextFunction) => {
     // A malformed multipart body is the client's mistake even when the parser reports it as internal.

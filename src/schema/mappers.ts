@@ -29,6 +29,7 @@ export function toConversionType(c: Conversion, baseUrl: string, boundarySetLabe
     invalidRows: c.invalidRows,
     progress,
     error: c.error,
+    errorCode: c.errorCode ?? null,
     createdAt: c.createdAt,
     startedAt: c.startedAt,
     finishedAt: c.finishedAt,

@@ -182,6 +182,9 @@ export class ConversionType {
   @Field(() => String, { nullable: true })
   error!: string | null;
 
+  @Field(() => String, { nullable: true, description: 'The code of error, as in extensions.code (NO_COORDINATES, AMBIGUOUS_SRID, …; INTERNAL_ERROR otherwise).' })
+  errorCode!: string | null;
+
   @Field(() => Date)
   createdAt!: Date;
 
