@@ -101,6 +101,7 @@ describe('for the office worker: Korean output, counts by region, problem rows',
     );
     assert.equal(errors, undefined, JSON.stringify(errors));
     const c = data!.conversion;
+    const [sheet] = await readWorkbook((await download(done.downloadUrl)).bytes);
     const sum = (list: { rows: number }[]) => list.reduce((n, r) => n + r.rows, 0);
     assert.equal(sum(c.sido), c.matchedRows);
     assert.equal(sum(c.sigungu), c.matchedRows, 'every matched point of this file lies in (or near) a 읍면동');
@@ -118,7 +119,6 @@ describe('for the office worker: Korean output, counts by region, problem rows',
       const code = pip.codeAt(p.x, p.y, 5179);
       if (code) expected.set(code.slice(0, 2), (expected.get(code.slice(0, 2)) ?? 0) + 1);
     }
-    const [sheet] = await readWorkbook((await download(done.downloadUrl)).bytes);
     const header = sheet.rows[0] as string[];
     for (const r of sheet.rows.slice(1)) {
       if (r[header.indexOf('결과')] !== '근접') continue;
@@ -173,5 +173,18 @@ describe('for the office worker: Korean output, counts by region, problem rows',
     const paged = [...(await page(3, 0)), ...(await page(3, 3)), ...(await page(1000, 6))];
     assert.deepEqual(paged, all);
     assert.deepEqual(await page(5, all.length), []);
+  });
+
+  test('a header-only file is refused before a conversion is created: NO_DATA_ROWS, in Korean', async () => {
+    const before = (await gql(server.graphqlUrl, '{ conversions(limit: 200) { id } }')).data!.conversions.length;
+    const { body } = await uploadConversion(server.graphqlUrl, { name: '빈파일.csv', content: '번호,주소,x,y\n' });
+    assert.equal(body.errors?.[0].extensions?.code, 'NO_DATA_ROWS');
+    assert.match(body.errors![0].message, /데이터 행이 없습니다/);
+    const after = (await gql(server.graphqlUrl, '{ conversions(limit: 200) { id } }')).data!.conversions.length;
+    assert.equal(after, before);
+    // One data row without a header is data, not a header.
+    const single = await uploadConversion(server.graphqlUrl, { name: 'one.csv', content: '126.97,37.57\n' });
+    assert.equal(single.body.errors, undefined, JSON.stringify(single.body.errors));
+    assert.equal((await waitForConversion(server.graphqlUrl, single.body.data!.createConversion.id)).status, 'COMPLETED');
   });
 });
