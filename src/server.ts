@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CatalogCache } from './boundaries/catalog';
 import { ensureDefaultBoundarySet } from './boundaries/default-set';
-import { BoundarySetService, deepestLevel } from './boundaries/set-service';
+import { BoundarySetService } from './boundaries/set-service';
 import type { Config } from './config';
 import { ConversionService } from './conversion/conversion-service';
 import { FileStore } from './conversion/file-store';
@@ -10,8 +10,11 @@ import { JobQueue } from './conversion/job-queue';
 import { ConversionRunner } from './conversion/runner';
 import { Worker } from './conversion/worker';
 import { openDatabase, type Database } from './db/database';
+import { checkSqlFunctions } from './db/function-drift';
+import { Geocoder } from './geocode/geocoder';
 import { InteriorGridCache } from './geocode/interior-grid-cache';
 import { ReverseGeocodeService } from './geocode/reverse-geocode-service';
+import { geocodeSqlFunctions } from './geocode/sql-functions';
 import { warmUpGeocoder } from './geocode/warm-up';
 import { createHttpApp } from './http/app';
 import { createLogger, type Logger } from './logger';
@@ -21,9 +24,9 @@ import { PgNotifyBus } from './pubsub/pg-notify-bus';
 import type { ProgressBus } from './pubsub/progress-bus';
 import { ThrottledPublisher } from './pubsub/throttled-publisher';
 import type { Services } from './schema/context';
-import { ConversionSummaryService } from './conversion/summary-service';
-import { buildAppSchema } from './schema/build';
+import { buildAppSchema } from './resolvers/build-schema';
 import { TileService } from './tiles/tile-service';
+import { ConversionSummaryService } from './conversion/summary-service';
 
 export interface RunningServer {
   /** http://host:port of the listening server. */
@@ -55,45 +58,46 @@ export async function startServer(
 ): Promise<RunningServer> {
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const { dataSource } = db;
+  const sqlFunctions = await checkSqlFunctions(dataSource, geocodeSqlFunctions(), log);
   // Across instances only a real PostgreSQL can carry progress; PGlite is one process anyway.
   const bus: ProgressBus = db.embedded ? new InProcessBus() : await PgNotifyBus.connect(db.url, log);
   const publisher = new ThrottledPublisher(bus, config.progressIntervalMs);
   const store = new FileStore(config.dataDir);
   const boundarySets = new BoundarySetService(dataSource, config.defaultBoundarySet);
   const catalogs = new CatalogCache(dataSource);
-  const queue = new JobQueue(dataSource, config.leaseSeconds);
+  const queue = new JobQueue(dataSource, config.leaseSeconds, publisher);
   const grids = new InteriorGridCache(dataSource, log, config.interiorGrid);
+  const geocoder = new Geocoder(dataSource, catalogs, grids);
   const runner = new ConversionRunner({
     dataSource,
     queue,
     store,
     catalogs,
     sets: boundarySets,
-    publisher,
+    geocoder,
     chunkRows: config.chunkRows,
     progressIntervalMs: config.progressIntervalMs,
     defaultMaxDistanceMeters: config.maxDistanceMeters,
-    grids,
   });
   const worker = new Worker(
     dataSource,
     queue,
     runner,
     store,
-    publisher,
     { slots: config.workers, leaseSeconds: config.leaseSeconds, maxAttempts: config.maxAttempts, pollMs: 1000 },
     log,
   );
   const services: Services = {
-    conversions: new ConversionService(dataSource, store, boundarySets, bus, publisher, config.maxUploadBytes, () => worker.wake()),
+    conversions: new ConversionService(dataSource, queue, store, boundarySets, bus, config.maxUploadBytes, () => worker.wake()),
     boundarySets,
     summaries: new ConversionSummaryService(dataSource, catalogs),
-    reverseGeocode: new ReverseGeocodeService(dataSource, boundarySets, catalogs, config.maxDistanceMeters),
+    reverseGeocode: new ReverseGeocodeService(dataSource, boundarySets, catalogs, geocoder, config.maxDistanceMeters),
     preview: new PreviewService({
       dataSource,
       store,
       sets: boundarySets,
       catalogs,
+      geocoder,
       maxUploadBytes: config.maxUploadBytes,
       defaultMaxDistanceMeters: config.maxDistanceMeters,
     }),
@@ -108,6 +112,7 @@ export async function startServer(
     services,
     dataSource,
     grids,
+    sqlFunctions,
     tiles: new TileService(dataSource, boundarySets),
     embedded: db.embedded,
     publicUrl: config.publicUrl,
@@ -139,17 +144,11 @@ export async function startServer(
     // once both are in, one made-up chunk warms the geocoder up.
     const set = await boundarySets.resolve().catch(() => null);
     if (set) {
-      const level = deepestLevel(set);
-      warmUp = Promise.all([grids.prepareSet(set), catalogs.get(set.id)])
-        .then(async ([, catalog]) => {
+      warmUp = geocoder
+        .prepare(set.id)
+        .then(async () => {
           if (closing) return;
-          await warmUpGeocoder(dataSource.manager, {
-            setId: set.id,
-            maxDistanceMeters: config.maxDistanceMeters,
-            levelsDeepestFirst: catalog.levelsDeepestFirst,
-            grid: grids.get(set.id, level),
-            boxes: catalog.boxes(level),
-          });
+          await warmUpGeocoder(geocoder, { setId: set.id, maxDistanceMeters: config.maxDistanceMeters });
         })
         .catch((err) => log.error(`Could not warm the geocoder up on boundary set ${set.id}`, err));
     }

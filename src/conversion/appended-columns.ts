@@ -1,5 +1,5 @@
 import type { BoundaryCatalog } from '../boundaries/catalog';
-import type { StoredResult } from '../geocode/chunk-geocoder';
+import type { PointResult } from '../geocode/chunk-geocoder';
 import { resultFromCode } from '../geocode/result-codes';
 import type { CellValue } from '../reading/table-source';
 import { distanceNote, reasonNote, resultWord, type OutputLanguage } from './output-words';
@@ -10,8 +10,8 @@ const DISTINCT_SUFFIX = '(행정구역)';
 /**
  * The columns every converted row gets, after its own: one per boundary level of the set (시도,
  * 시군구, 읍면동, 리 where the set has it), 주소 (the names joined by spaces), 코드 (the deepest
- * matched code), 결과 (정상, 근접, 해당없음, 좌표오류; OK, NEAREST, … in English) and 비고 (why a row's
- * coordinates are unusable, or how far a NEAREST match lies outside its polygon).
+ * matched code), 결과 (정상, 근접, 해당없음, 좌표오류; OK, NEAREST, … in English) and 비고 (why a
+ * row's coordinates are unusable, or how far a NEAREST match lies outside its polygon).
  */
 export class AppendedColumns {
   readonly header: string[];
@@ -44,17 +44,18 @@ export class AppendedColumns {
     return { names, renamed };
   }
 
-  valuesFor(result: StoredResult): CellValue[] {
+  valuesFor(result: PointResult): CellValue[] {
     const entry = result.boundaryId === null ? undefined : this.catalog.get(result.boundaryId);
     const levels = this.catalog.levels.map((l) => entry?.names[l.level] ?? null);
-    return [...levels, entry?.address ?? null, entry?.code ?? null, resultWord(resultFromCode(result.result), this.language), this.noteFor(result)];
+    return [...levels, entry?.address ?? null, entry?.code ?? null, resultWord(resultFromCode(result.result), this.language), noteFor(result, this.language)];
   }
+}
 
-  private noteFor(result: StoredResult): string | null {
-    if (result.reason) return reasonNote(result.reason, this.language);
-    if (result.distanceMeters !== null) return distanceNote(result.distanceMeters, this.language);
-    return null;
-  }
+/** The 비고 column: why a row is INVALID, or how far a NEAREST match lies outside its polygon. */
+export function noteFor(result: PointResult, language: OutputLanguage = 'KO'): string | null {
+  if (result.reason) return reasonNote(result.reason, language);
+  if (result.distanceMeters !== null) return distanceNote(result.distanceMeters, language);
+  return null;
 }
 
 /** The note that says an appended column was renamed. */

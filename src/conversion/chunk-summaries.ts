@@ -1,9 +1,9 @@
 import type { EntityManager } from 'typeorm';
 import type { BoundaryCatalog } from '../boundaries/catalog';
-import type { AlsoStored, StoredChunk } from '../geocode/chunk-geocoder';
+import type { GeocodedChunk } from '../geocode/chunk-geocoder';
 import { RESULT_CODE, resultFromCode, type MatchResult } from '../geocode/result-codes';
 import type { Row } from '../reading/table-source';
-import { parseCoordinate } from './coordinates';
+import { parseCoordinate } from '../detection/coordinates';
 import { distanceNote, reasonNote, type OutputLanguage } from './output-words';
 
 /**
@@ -37,10 +37,10 @@ export interface ChunkPlace {
 }
 
 /** One pass over a chunk's results: counts per boundary of the OK and NEAREST rows, and the other rows. */
-export function summarizeChunk(chunk: StoredChunk, rows: Row[], xs: Float64Array, ys: Float64Array, place: ChunkPlace): ChunkSummary {
+export function summarizeChunk(firstRow: number, chunk: GeocodedChunk, rows: Row[], xs: Float64Array, ys: Float64Array, place: ChunkPlace): ChunkSummary {
   const counts = new Map<number, number>();
   const s: ChunkSummary = {
-    firstRow: chunk.firstRow,
+    firstRow,
     sheet: place.sheet,
     srid: place.srid,
     regionIds: [],
@@ -84,18 +84,25 @@ function numberOrNull(cell: Row[number] | undefined): number | null {
   return 'value' in parsed ? parsed.value : null;
 }
 
-/** The summary's insert, as a CTE for commitChunk (it runs only when the ownership guard returns a row). */
+/**
+ * More stored with a chunk, in the same statement as JobQueue.commitChunk: data-modifying CTEs
+ * (`name AS (INSERT … SELECT … FROM held)`) that take their values through `param`, which
+ * returns the placeholder.
+ */
+export type AlsoStored = (param: (value: unknown) => string) => string[];
+
+/** The summary's insert, as a CTE for commitChunk (it inserts only when the lease holds). */
 export function storeSummary(s: ChunkSummary): AlsoStored {
   return (param) => {
     return [
       `summary AS (
         INSERT INTO conversion_chunk_summaries (conversion_id, first_row, sheet, srid, region_ids, region_rows, problem_count,
           problem_row_numbers, problem_results, problem_xs, problem_ys, problem_reasons, problem_distances)
-        SELECT owned.id, ${param(s.firstRow)}::integer, ${param(s.sheet)}::text, ${param(s.srid)}::integer,
+        SELECT held.id, ${param(s.firstRow)}::integer, ${param(s.sheet)}::text, ${param(s.srid)}::integer,
                ${param(s.regionIds)}::integer[], ${param(s.regionRows)}::integer[], ${param(s.problemRowNumbers.length)}::integer,
                ${param(s.problemRowNumbers)}::integer[], ${param(s.problemResults)}::smallint[], ${param(s.problemXs)}::float8[],
                ${param(s.problemYs)}::float8[], ${param(s.problemReasons)}::text[], ${param(s.problemDistances)}::real[]
-          FROM owned)`,
+          FROM held)`,
     ];
   };
 }

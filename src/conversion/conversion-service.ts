@@ -5,10 +5,10 @@ import type { BoundarySetService } from '../boundaries/set-service';
 import { Conversion, TERMINAL_STATUSES, type ConversionStatus } from '../entities/Conversion';
 import { NotFoundError, UserInputError } from '../errors';
 import type { ProgressBus } from '../pubsub/progress-bus';
-import type { ThrottledPublisher } from '../pubsub/throttled-publisher';
 import { detectInputFormat, openTableSource } from '../reading/open-source';
 import { assertHasDataRows } from './data-rows';
 import type { FileStore } from './file-store';
+import type { JobQueue } from './job-queue';
 import { beforeReadingUpload, checkRequestOptions } from './request-checks';
 
 export interface IncomingFile {
@@ -23,10 +23,10 @@ export interface IncomingFile {
 export class ConversionService {
   constructor(
     private readonly dataSource: DataSource,
+    private readonly queue: JobQueue,
     private readonly store: FileStore,
     private readonly sets: BoundarySetService,
     private readonly bus: ProgressBus,
-    private readonly publisher: ThrottledPublisher,
     private readonly maxUploadBytes: number,
     private readonly onQueued: () => void,
   ) {}
@@ -42,28 +42,7 @@ export class ConversionService {
     try {
       const format = detectInputFormat(fileName, await this.store.head(uploadPath));
       await assertHasDataRows(await openTableSource(uploadPath, fileName, format));
-      const repo = this.dataSource.getRepository(Conversion);
-      const conversion = repo.create({
-        id,
-        fileName,
-        uploadPath,
-        fileSize: size,
-        options,
-        status: 'QUEUED',
-        phase: 'WAITING',
-        totalRows: null,
-        error: null,
-        errorCode: null,
-        boundarySetId: null,
-        detected: null,
-        outputPath: null,
-        timings: null,
-        workerId: null,
-        leaseExpiresAt: null,
-        startedAt: null,
-        finishedAt: null,
-      });
-      await repo.insert(conversion);
+      await this.queue.enqueue({ id, fileName, uploadPath, fileSize: size, options });
       this.onQueued();
       return (await this.get(id))!;
     } catch (err) {
@@ -93,19 +72,14 @@ export class ConversionService {
   async cancel(id: string): Promise<Conversion> {
     const existing = await this.get(id);
     if (!existing) throw new NotFoundError(`No conversion with id ${id}.`);
-    if (TERMINAL_STATUSES.includes(existing.status)) {
-      throw new UserInputError(`Conversion ${id} is already ${existing.status}.`, 'ALREADY_FINISHED');
+    const cancelledFrom = await this.queue.cancel(id);
+    if (cancelledFrom === null) {
+      const now = (await this.get(id)) ?? existing;
+      throw new UserInputError(`Conversion ${id} is already ${now.status}.`, 'ALREADY_FINISHED');
     }
-    await this.dataSource.query(
-      `UPDATE conversions SET status = 'CANCELLED', phase = 'DONE', finished_at = now(), updated_at = now()
-        WHERE id = $1 AND status IN ('QUEUED', 'RUNNING')`,
-      [id],
-    );
-    const after = (await this.get(id))!;
-    if (existing.status === 'QUEUED') await this.store.remove(existing.uploadPath);
-    this.publisher.publish(id, true);
-    this.publisher.done(id);
-    return after;
+    // A queued job's upload is read by no one now; a running job's worker cleans up after itself.
+    if (cancelledFrom === 'QUEUED') await this.store.remove(existing.uploadPath);
+    return (await this.get(id))!;
   }
 
   /**

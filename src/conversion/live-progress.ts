@@ -1,5 +1,4 @@
-import type { ThrottledPublisher } from '../pubsub/throttled-publisher';
-import type { JobQueue } from './job-queue';
+import type { JobQueue, Lease } from './job-queue';
 
 /**
  * Progress within a chunk: the rows read and written so far, stored on the conversion at most
@@ -16,9 +15,7 @@ export class LiveProgress {
 
   constructor(
     private readonly queue: JobQueue,
-    private readonly publisher: ThrottledPublisher,
-    private readonly conversionId: string,
-    private readonly workerId: string,
+    private readonly lease: Lease,
     private readonly intervalMs: number,
   ) {}
 
@@ -34,20 +31,14 @@ export class LiveProgress {
     await this.inFlight;
   }
 
-  /** The columns' values, for an update the runner makes anyway (a phase change, the end). */
-  get columns(): { read_rows: number; written_rows: number } {
-    return { read_rows: this.readRows, written_rows: this.writtenRows };
-  }
-
   private flush(): void {
     if (this.inFlight || (this.stored.read === this.readRows && this.stored.written === this.writtenRows)) return;
     const read = this.readRows;
     const written = this.writtenRows;
     this.inFlight = this.queue
-      .updateOwned(this.conversionId, this.workerId, { read_rows: read, written_rows: written })
-      .then((owned) => {
+      .recordProgress(this.lease, read, written)
+      .then(() => {
         this.stored = { read, written };
-        if (owned) this.publisher.publish(this.conversionId);
       })
       // A lost job is noticed by the pipeline at its next commit; progress is best effort.
       .catch(() => {})

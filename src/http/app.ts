@@ -16,6 +16,7 @@ import { downloadHandler } from './downloads';
 import { tileHandler } from './tiles';
 import type { TileService } from '../tiles/tile-service';
 import type { InteriorGridCache } from '../geocode/interior-grid-cache';
+import type { SqlFunctionsStatus } from '../db/function-drift';
 import { healthHandler } from './health';
 import { PROJECT_ROOT } from '../project-root';
 
@@ -26,6 +27,8 @@ export interface HttpDeps {
   dataSource: DataSource;
   grids: InteriorGridCache;
   tiles: TileService;
+  /** The drift check's answer at start. */
+  sqlFunctions: SqlFunctionsStatus;
   embedded: boolean;
   publicUrl?: string;
   maxUploadBytes: number;
@@ -37,8 +40,7 @@ const MAPLIBRE_DIR = path.join(PROJECT_ROOT, 'node_modules/maplibre-gl/dist');
 
 /**
  * The HTTP surface: POST /graphql (queries, mutations, multipart uploads), ws://…/graphql
- * (graphql-ws subscriptions), GET /downloads/:id, GET /tiles/:set/:z/:x/:y.pbf, GET /healthz, the web
- * page at / and a page per conversion at /conversions/:id.
+ * (graphql-ws subscriptions), GET /downloads/:id, GET /healthz and the web page at /.
  */
 export async function createHttpApp(deps: HttpDeps): Promise<{ app: express.Express; stop: () => Promise<void> }> {
   const { httpServer, schema, services, log } = deps;
@@ -87,7 +89,7 @@ export async function createHttpApp(deps: HttpDeps): Promise<{ app: express.Expr
 
   const app = express();
   app.disable('x-powered-by');
-  app.get('/healthz', healthHandler(deps.dataSource, services.boundarySets, deps.grids, deps.embedded));
+  app.get('/healthz', healthHandler(deps.dataSource, services.boundarySets, deps.grids, deps.sqlFunctions, deps.embedded));
   app.get('/downloads/:id', downloadHandler(services.conversions));
   app.get('/tiles/:set/:z/:x/:y.pbf', tileHandler(deps.tiles));
   app.use(
