@@ -57,8 +57,10 @@ describe('files as users have them, uploaded with no options', () => {
     assert.deepEqual(sheets.map((s) => s.name), file.sheets);
     const sheet = sheets.find((s) => s.name === file.converted.sheet)!;
     const header = sheet.rows[file.converted.headerRow] as string[];
-    // The appended columns come last; the input may have its own 주소 column (the producer's did).
-    const code = header.lastIndexOf('코드');
+    // The appended columns come last; an appended name the input already has (the producer's
+    // 주소, a workbook's own 코드) is made distinct, so no two columns share a name.
+    assert.equal(new Set(header.filter(Boolean)).size, header.filter(Boolean).length, `duplicate names in ${header.join(', ')}`);
+    const code = header.includes('코드(행정구역)') ? header.indexOf('코드(행정구역)') : header.lastIndexOf('코드');
     const result = header.lastIndexOf('결과');
     const data = sheet.rows.slice(file.converted.headerRow + 1);
     assert.equal(data.length, expected.length, 'every row is present');
@@ -109,7 +111,7 @@ describe('files as users have them, uploaded with no options', () => {
       ],
     );
     assert.ok(done.notes.some((n: string) => /"표지"에 좌표 열이 없어 그대로 복사했습니다/.test(n)), done.notes.join('\n'));
-    assert.ok(done.notes.some((n: string) => /"차량목록" has no coordinate columns/.test(n)));
+    assert.ok(done.notes.some((n: string) => /"차량목록"에 좌표 열이 없어/.test(n)));
 
     const [cover, data, vehicles] = sheets;
     // Sheets without coordinates come out as they went in.
@@ -193,7 +195,7 @@ describe('files as users have them, uploaded with no options', () => {
     const file = await coverPageWorkbook();
     const done = await convert(file, { sheets: ['운행기록'] });
     await checkConverted(file, done);
-    assert.ok(done.notes.some((n: string) => /"차량목록" is not among options.sheets/.test(n)), done.notes.join('\n'));
+    assert.ok(done.notes.some((n: string) => /"차량목록"는 options.sheets에 없어/.test(n)), done.notes.join('\n'));
   });
 
   test('CSV output of a CP949 input: UTF-8 with BOM, Korean text intact', async () => {
@@ -203,7 +205,7 @@ describe('files as users have them, uploaded with no options', () => {
     const bytes = (await download(done.downloadUrl)).bytes;
     assert.deepEqual([...bytes.subarray(0, 3)], [0xef, 0xbb, 0xbf]);
     const lines = bytes.toString('utf8').slice(1).split('\r\n');
-    assert.equal(lines[0], '회사코드,차량번호,차량ID,날짜,주소,,속도,발생시각,시도,시군구,읍면동,주소,코드,결과,비고');
+    assert.equal(lines[0], '회사코드,차량번호,차량ID,날짜,주소,,속도,발생시각,시도,시군구,읍면동,주소(행정구역),코드,결과,비고');
     assert.equal(lines.filter((l) => l !== '').length, 1 + file.converted.rows.length);
     assert.match(lines[1], /^007, 울산123바12300,/);
   });
