@@ -105,7 +105,10 @@ export async function startServer(
   };
 
   const schema = await buildAppSchema();
-  const httpServer = http.createServer();
+  // Idle keep-alive connections are kept a minute (Node's default is 5 s): a client whose event
+  // loop is busy for longer (a test parsing a file, a proxy under load) would otherwise reuse a
+  // connection the server has just closed and see its next request fail.
+  const httpServer = http.createServer({ keepAliveTimeout: 65_000 });
   const { app, stop: stopApollo } = await createHttpApp({
     httpServer,
     schema,
