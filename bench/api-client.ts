@@ -88,3 +88,32 @@ export async function download(url: string): Promise<number> {
   for await (const chunk of res.body) bytes += (chunk as Uint8Array).byteLength;
   return bytes;
 }
+
+/** Response times of the API's per-conversion summaries (counts by region, problem rows). */
+export interface SummaryTimings {
+  regionCountsLevel1Ms: number;
+  regionCountsLevel3Ms: number;
+  problemRowsFirstPageMs: number;
+  /** A page of 100 from the middle of the problem rows (the offset has to be found). */
+  problemRowsMiddlePageMs: number;
+  problemRows: number;
+}
+
+export async function timeSummaries(baseUrl: string, id: string, problemRows: number): Promise<SummaryTimings> {
+  const timed = async (query: string, variables: Record<string, unknown>) => {
+    const t = performance.now();
+    const res = await fetch(`${baseUrl}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
+    const body = (await res.json()) as { errors?: { message: string }[] };
+    if (body.errors) throw new Error(body.errors[0].message);
+    return performance.now() - t;
+  };
+  const counts = 'query ($id: ID!, $level: Int!) { conversion(id: $id) { regionCounts(level: $level) { code name rows } } }';
+  const rows = 'query ($id: ID!, $offset: Int) { conversion(id: $id) { problemRows(first: 100, offset: $offset) { sheet rowNumber result x y lon lat reason } } }';
+  return {
+    regionCountsLevel1Ms: await timed(counts, { id, level: 1 }),
+    regionCountsLevel3Ms: await timed(counts, { id, level: 3 }),
+    problemRowsFirstPageMs: await timed(rows, { id, offset: 0 }),
+    problemRowsMiddlePageMs: await timed(rows, { id, offset: Math.floor(problemRows / 2) }),
+    problemRows,
+  };
+}

@@ -18,6 +18,8 @@ export interface RunFigures {
   peakExternalBytes: number;
   /** False when the peak could not be reset between runs (then it covers the process's life). */
   peakIsPerRun: boolean;
+  /** Response times of regionCounts and problemRows on the finished conversion. */
+  summaries?: import('./api-client').SummaryTimings;
 }
 
 export interface BenchReport {

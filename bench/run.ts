@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
-import { download, getConversion, untilFinished, upload, type FinishedConversion } from './api-client';
+import { download, getConversion, timeSummaries, untilFinished, upload, type FinishedConversion } from './api-client';
 import { generateCsv, pointGenerator, seededRandom } from './generate-csv';
 import { ServerProcess } from './server-process';
 import { printReport, type BenchReport, type RunFigures } from './report';
@@ -91,6 +91,12 @@ try {
     const outputBytes = await download(conversion.downloadUrl);
     const endToEndMs = performance.now() - t0;
     checkCounts(conversion, opts.rows);
+    const summaries = await timeSummaries(server.url, id, conversion.nearestRows + conversion.unmatchedRows + conversion.invalidRows);
+    log(
+      `regionCounts level 1 ${summaries.regionCountsLevel1Ms.toFixed(0)} ms, level 3 ${summaries.regionCountsLevel3Ms.toFixed(0)} ms; ` +
+        `problemRows (${summaries.problemRows.toLocaleString('en')}) first 100 ${summaries.problemRowsFirstPageMs.toFixed(0)} ms, ` +
+        `100 from the middle ${summaries.problemRowsMiddlePageMs.toFixed(0)} ms`,
+    );
     runs.push({
       uploadMs: uploadedMs,
       readyMs,
@@ -105,6 +111,7 @@ try {
       },
       ...(await peakFigures()),
       peakIsPerRun: peakResettable,
+      summaries,
     });
     for (const ext of ['xlsx', 'csv']) fs.rmSync(path.join(dataDir, 'outputs', `${id}.${ext}`), { force: true });
   }

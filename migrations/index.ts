@@ -12,6 +12,7 @@ import { GeocodePointsOneQuery1764000000010 } from './1764000000010-GeocodePoint
 import { GeocodePointsCandidates1764000000011 } from './1764000000011-GeocodePointsCandidates';
 import { ConversionErrorCode1764000000014 } from './1764000000014-ConversionErrorCode';
 import { StorageKeys1764000000017 } from './1764000000017-StorageKeys';
+import { ConversionSummaries1764000000016 } from './1764000000016-ConversionSummaries';
 
 /** Listed explicitly (not globbed) so the same list works under tsx, a bundler or compiled output. */
 export const migrations = [
@@ -26,4 +27,5 @@ export const migrations = [
   GeocodePointsCandidates1764000000011,
   ConversionErrorCode1764000000014,
   StorageKeys1764000000017,
+  ConversionSummaries1764000000016,
 ];

@@ -254,6 +254,27 @@ ALTER SEQUENCE public.boundary_sets_id_seq OWNED BY public.boundary_sets.id;
 
 
 --
+-- Name: conversion_chunk_summaries; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.conversion_chunk_summaries (
+    conversion_id uuid NOT NULL,
+    first_row integer NOT NULL,
+    sheet text NOT NULL,
+    srid integer NOT NULL,
+    region_ids integer[] NOT NULL,
+    region_rows integer[] NOT NULL,
+    problem_count integer NOT NULL,
+    problem_row_numbers integer[] NOT NULL,
+    problem_results smallint[] NOT NULL,
+    problem_xs double precision[] NOT NULL,
+    problem_ys double precision[] NOT NULL,
+    problem_reasons text[] NOT NULL,
+    problem_distances real[] NOT NULL
+);
+
+
+--
 -- Name: conversion_chunks; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -300,6 +321,8 @@ CREATE TABLE public.conversions (
     finished_at timestamp with time zone,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     error_code text,
+    read_rows integer DEFAULT 0 NOT NULL,
+    written_rows integer DEFAULT 0 NOT NULL,
     CONSTRAINT conversions_status_check CHECK ((status = ANY (ARRAY['QUEUED'::text, 'RUNNING'::text, 'COMPLETED'::text, 'FAILED'::text, 'CANCELLED'::text])))
 );
 
@@ -402,6 +425,14 @@ ALTER TABLE ONLY public.boundary_sets
 
 ALTER TABLE ONLY public.boundary_sets
     ADD CONSTRAINT boundary_sets_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: conversion_chunk_summaries conversion_chunk_summaries_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.conversion_chunk_summaries
+    ADD CONSTRAINT conversion_chunk_summaries_pkey PRIMARY KEY (conversion_id, first_row);
 
 
 --
@@ -514,6 +545,14 @@ ALTER TABLE ONLY public.boundary_pieces_built
 
 ALTER TABLE ONLY public.boundary_pieces
     ADD CONSTRAINT boundary_pieces_set_id_fkey FOREIGN KEY (set_id) REFERENCES public.boundary_sets(id) ON DELETE CASCADE;
+
+
+--
+-- Name: conversion_chunk_summaries conversion_chunk_summaries_conversion_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.conversion_chunk_summaries
+    ADD CONSTRAINT conversion_chunk_summaries_conversion_id_fkey FOREIGN KEY (conversion_id) REFERENCES public.conversions(id) ON DELETE CASCADE;
 
 
 --

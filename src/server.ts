@@ -27,6 +27,8 @@ import type { ProgressBus } from './pubsub/progress-bus';
 import { ThrottledPublisher } from './pubsub/throttled-publisher';
 import type { Services } from './schema/context';
 import { buildAppSchema } from './resolvers/build-schema';
+import { TileService } from './tiles/tile-service';
+import { ConversionSummaryService } from './conversion/summary-service';
 
 export interface RunningServer {
   /** http://host:port of the listening server. */
@@ -79,6 +81,7 @@ export async function startServer(
     sets: boundarySets,
     geocoder,
     chunkRows: config.chunkRows,
+    progressIntervalMs: config.progressIntervalMs,
     defaultMaxDistanceMeters: config.maxDistanceMeters,
   });
   const worker = new Worker(
@@ -92,6 +95,7 @@ export async function startServer(
   const services: Services = {
     conversions: new ConversionService(dataSource, queue, store, boundarySets, bus, config.maxUploadBytes, () => worker.wake()),
     boundarySets,
+    summaries: new ConversionSummaryService(dataSource, catalogs),
     reverseGeocode: new ReverseGeocodeService(dataSource, boundarySets, catalogs, geocoder, config.maxDistanceMeters),
     preview: new PreviewService({
       dataSource,
@@ -106,7 +110,10 @@ export async function startServer(
   };
 
   const schema = await buildAppSchema();
-  const httpServer = http.createServer();
+  // Idle keep-alive connections are kept a minute (Node's default is 5 s): a client whose event
+  // loop is busy for longer (a test parsing a file, a proxy under load) would otherwise reuse a
+  // connection the server has just closed and see its next request fail.
+  const httpServer = http.createServer({ keepAliveTimeout: 65_000 });
   const { app, stop: stopApollo } = await createHttpApp({
     httpServer,
     schema,
@@ -117,6 +124,7 @@ export async function startServer(
     metrics: createMetricsRegistry(dataSource),
     downloadRedirect: config.downloadRedirect,
     sqlFunctions,
+    tiles: new TileService(dataSource, boundarySets),
     embedded: db.embedded,
     publicUrl: config.publicUrl,
     trustProxy: config.trustProxy,

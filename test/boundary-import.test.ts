@@ -146,13 +146,13 @@ describe(`TL_SCCO import and lookups (${onPostgres ? 'PostgreSQL' : 'embedded PG
       const [admcd, x, y, , , emd, ri, address, code, result] = row;
       assert.equal(admcd, points[i][0], 'rows keep their order');
       if (admcd === '2301053') {
-        assert.deepEqual([result, code], ['NEAREST', '2301053']);
+        assert.deepEqual([result, code], ['근접', '2301053']);
         continue;
       }
       const expected = pip.codeAt(Number(x), Number(y), 5179);
       if (!expected) continue;
       compared++;
-      assert.equal(result, 'OK', `${admcd}: ${row.join(',')}`);
+      assert.equal(result, '정상', `${admcd}: ${row.join(',')}`);
       assert.equal(code.slice(0, 7), expected, `${admcd} (${address})`);
       // The deepest level that contains the point: a 리 inside a 읍/면 that has them, the 읍면동 otherwise.
       assert.equal(code.length, withRi.has(expected) ? 10 : 7, `${admcd}: ${code}`);
@@ -161,7 +161,7 @@ describe(`TL_SCCO import and lookups (${onPostgres ? 'PostgreSQL' : 'embedded PG
     }
     assert.ok(compared >= points.length - 3, `${compared} of ${points.length} compared`);
     assert.ok(out.some((r) => r[6] !== ''), 'some points resolve to a 리');
-    assert.ok(out.some((r) => r[6] === '' && r[9] === 'OK'), 'some points resolve to a 동');
+    assert.ok(out.some((r) => r[6] === '' && r[9] === '정상'), 'some points resolve to a 동');
   });
 
   test('sets side by side: the request chooses, else the configured default', async () => {

@@ -83,9 +83,9 @@ describe('conversion end to end', () => {
       assert.equal(typeof row[col('x')], 'number');
       const expected = pip.codeAt(Number(source[7]), Number(source[8]), 5179);
       const result = row[col('결과')];
-      if (expected === null) assert.notEqual(result, 'OK', `row ${i + 1} lies in no polygon`);
+      if (expected === null) assert.notEqual(result, '정상', `row ${i + 1} lies in no polygon`);
       if ((row[col('코드')] ?? null) === expected) agree++;
-      if (result === 'OK') {
+      if (result === '정상') {
         assert.equal(row[col('주소')], [row[col('시도')], row[col('시군구')], row[col('읍면동')]].join(' '));
       }
     }
@@ -96,11 +96,11 @@ describe('conversion end to end', () => {
 
     // 신포동 lies 68 m outside its polygon (NEAREST, own code); 왕징면 2.6 km outside everything.
     const byName = (n: string) => data.find((r) => r[col('admnm')] === n)!;
-    assert.equal(byName('인천광역시 중구 신포동')[col('결과')], 'NEAREST');
+    assert.equal(byName('인천광역시 중구 신포동')[col('결과')], '근접');
     const sinpo = byName('인천광역시 중구 신포동');
     assert.equal(String(sinpo[col('코드')]), String(sinpo[col('admcd')]));
-    assert.match(String(sinpo[col('비고')]), /^\d+ m outside the nearest boundary$/);
-    assert.equal(byName('경기도 연천군 왕징면')[col('결과')], 'NO_MATCH');
+    assert.match(String(sinpo[col('비고')]), /^경계 밖 \d+ m$/);
+    assert.equal(byName('경기도 연천군 왕징면')[col('결과')], '해당없음');
   });
 
   test('conversions lists newest first; conversion(id) of an unknown id is null', async () => {
@@ -193,10 +193,10 @@ describe('conversion end to end', () => {
     const [sheet] = await readWorkbook((await download(done.downloadUrl)).bytes);
     const result = sheet.rows[0].indexOf('결과');
     const note = sheet.rows[0].indexOf('비고');
-    assert.deepEqual(sheet.rows.slice(1).map((r) => [r[0], r[result]]), [[1, 'OK'], [2, 'INVALID'], [3, 'INVALID'], [4, 'INVALID'], [5, 'NO_MATCH']]);
-    assert.equal(sheet.rows[2][note], 'x empty');
-    assert.match(String(sheet.rows[3][note]), /"abc" is not a number/);
-    assert.match(String(sheet.rows[4][note]), /longitude 500 is outside/);
+    assert.deepEqual(sheet.rows.slice(1).map((r) => [r[0], r[result]]), [[1, '정상'], [2, '좌표오류'], [3, '좌표오류'], [4, '좌표오류'], [5, '해당없음']]);
+    assert.equal(sheet.rows[2][note], 'x 좌표 없음');
+    assert.match(String(sheet.rows[3][note]), /x 좌표 "abc": 숫자가 아님/);
+    assert.match(String(sheet.rows[4][note]), /경도 500: ±180 범위 밖/);
   });
 
   test('CSV output: UTF-8 with BOM, formula-like text neutralised', async () => {
@@ -208,6 +208,6 @@ describe('conversion end to end', () => {
     assert.deepEqual([...file.bytes.subarray(0, 3)], [0xef, 0xbb, 0xbf]);
     const lines = file.bytes.toString('utf8').slice(1).trim().split('\r\n');
     assert.equal(lines[0], 'name,x,y,시도,시군구,읍면동,주소,코드,결과,비고');
-    assert.match(lines[1], /^"'=HYPERLINK\(""evil""\)",126\.97,37\.57,서울특별시,종로구,사직동,서울특별시 종로구 사직동,1101053,OK,$/);
+    assert.match(lines[1], /^"'=HYPERLINK\(""evil""\)",126\.97,37\.57,서울특별시,종로구,사직동,서울특별시 종로구 사직동,1101053,정상,$/);
   });
 });

@@ -19,7 +19,7 @@ describe('layout detection', () => {
   test('numbers that are not coordinates are not taken for them', () => {
     const layout = detectSheetLayout('s', csv('번호,속도,연식\n1,81,2019\n2,90,2021\n3,35,2020'), {});
     assert.equal(layout.xIndex, null);
-    assert.match(layout.notes[0], /has no coordinate columns/);
+    assert.match(layout.notes[0], /좌표 열이 없어/);
   });
 
   test('a header below title rows and above a units-free blank row', () => {

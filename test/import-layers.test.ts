@@ -18,7 +18,7 @@ const LAYERS: readonly (readonly string[])[] = [
   // the GraphQL types, the mappers to them and the resolvers' context
   ['schema'],
   // services
-  ['conversion', 'preview'],
+  ['conversion', 'preview', 'tiles'],
   ['reading', 'detection', 'geocode', 'writing', 'storage'],
   ['boundaries'],
   ['db', 'entities', 'pubsub', 'util', 'types', 'metrics', 'errors.ts', 'logger.ts', 'project-root.ts'],

@@ -38,7 +38,7 @@ describe('previewFile', () => {
       const want = expected[i];
       if ('invalid' in want) {
         assert.equal(row.result, 'INVALID');
-        assert.match(row.note, /"N\/A" is not a number/);
+        assert.match(row.note, /"N\/A": 숫자가 아님/);
       } else {
         assert.equal(row.result, 'OK');
         assert.equal(row.code, want.code);

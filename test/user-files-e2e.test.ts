@@ -57,16 +57,18 @@ describe('files as users have them, uploaded with no options', () => {
     assert.deepEqual(sheets.map((s) => s.name), file.sheets);
     const sheet = sheets.find((s) => s.name === file.converted.sheet)!;
     const header = sheet.rows[file.converted.headerRow] as string[];
-    // The appended columns come last; the input may have its own 주소 column (the producer's did).
-    const code = header.lastIndexOf('코드');
+    // The appended columns come last; an appended name the input already has (the producer's
+    // 주소, a workbook's own 코드) is made distinct, so no two columns share a name.
+    assert.equal(new Set(header.filter(Boolean)).size, header.filter(Boolean).length, `duplicate names in ${header.join(', ')}`);
+    const code = header.includes('코드(행정구역)') ? header.indexOf('코드(행정구역)') : header.lastIndexOf('코드');
     const result = header.lastIndexOf('결과');
     const data = sheet.rows.slice(file.converted.headerRow + 1);
     assert.equal(data.length, expected.length, 'every row is present');
     data.forEach((row, i) => {
       const want = expected[i];
-      if ('invalid' in want) assert.equal(row[result], 'INVALID', `row ${i + 1}`);
+      if ('invalid' in want) assert.equal(row[result], '좌표오류', `row ${i + 1}`);
       else {
-        assert.equal(row[result], 'OK', `row ${i + 1}`);
+        assert.equal(row[result], '정상', `row ${i + 1}`);
         assert.equal(String(row[code]), want.code, `row ${i + 1}`);
       }
     });
@@ -83,7 +85,7 @@ describe('files as users have them, uploaded with no options', () => {
       done.detectedColumns.map((c: any) => [c.sheet, c.xColumn, c.yColumn, c.foundBy, c.srid, c.headerRow]),
       [['운행기록', '주소 (E)', 'F', 'VALUES', 4326, 1]],
     );
-    assert.ok(done.notes.some((n: string) => /by their values/.test(n)), done.notes.join('\n'));
+    assert.ok(done.notes.some((n: string) => /값으로 찾았습니다/.test(n)), done.notes.join('\n'));
     assert.deepEqual(Array.from(sheet.rows[0].slice(0, 8), (h) => h ?? ''), ['회사코드', '차량번호', '차량ID', '날짜', '주소', '', '속도', '발생시각']);
     const first = sheet.rows[1];
     assert.equal(first[0], '007', 'leading zeros kept');
@@ -92,8 +94,8 @@ describe('files as users have them, uploaded with no options', () => {
     assert.equal(typeof first[5], 'number');
     assert.equal(first[7], ' 22-APR-24 10:43:00');
     const note = sheet.rows[0].lastIndexOf('비고');
-    assert.match(String(sheet.rows[6][note]), /x empty; y empty/);
-    assert.match(String(sheet.rows[11][note]), /"NaN" is not a number/);
+    assert.match(String(sheet.rows[6][note]), /x 좌표 없음, y 좌표 없음/);
+    assert.match(String(sheet.rows[11][note]), /y 좌표 "NaN": 숫자가 아님|x 좌표 "NaN": 숫자가 아님/);
   });
 
   test('a workbook: cover page, data under a title row on sheet 2, a third sheet of other data', async () => {
@@ -108,8 +110,8 @@ describe('files as users have them, uploaded with no options', () => {
         ['차량목록', null, null, null, 1, 0],
       ],
     );
-    assert.ok(done.notes.some((n: string) => /"표지" has no coordinate columns and is copied unchanged/.test(n)), done.notes.join('\n'));
-    assert.ok(done.notes.some((n: string) => /"차량목록" has no coordinate columns/.test(n)));
+    assert.ok(done.notes.some((n: string) => /"표지"에 좌표 열이 없어 그대로 복사했습니다/.test(n)), done.notes.join('\n'));
+    assert.ok(done.notes.some((n: string) => /"차량목록"에 좌표 열이 없어/.test(n)));
 
     const [cover, data, vehicles] = sheets;
     // Sheets without coordinates come out as they went in.
@@ -158,7 +160,7 @@ describe('files as users have them, uploaded with no options', () => {
     const done = await convert(file);
     await checkConverted(file, done);
     assert.deepEqual(done.detectedColumns.map((c: any) => [c.xColumn, c.yColumn, c.swapped]), [['lat (C)', 'lon (B)', true]]);
-    assert.ok(done.notes.some((n: string) => /read the other way round/.test(n)), done.notes.join('\n'));
+    assert.ok(done.notes.some((n: string) => /서로 바꿔 읽었습니다/.test(n)), done.notes.join('\n'));
   });
 
   test('coordinates that fit several Korean TM belts fail in analysis, naming the candidates and the srid option', async () => {
@@ -193,7 +195,7 @@ describe('files as users have them, uploaded with no options', () => {
     const file = await coverPageWorkbook();
     const done = await convert(file, { sheets: ['운행기록'] });
     await checkConverted(file, done);
-    assert.ok(done.notes.some((n: string) => /"차량목록" is not among options.sheets/.test(n)), done.notes.join('\n'));
+    assert.ok(done.notes.some((n: string) => /"차량목록"는 options.sheets에 없어/.test(n)), done.notes.join('\n'));
   });
 
   test('CSV output of a CP949 input: UTF-8 with BOM, Korean text intact', async () => {
@@ -203,7 +205,7 @@ describe('files as users have them, uploaded with no options', () => {
     const bytes = (await download(done.downloadUrl)).bytes;
     assert.deepEqual([...bytes.subarray(0, 3)], [0xef, 0xbb, 0xbf]);
     const lines = bytes.toString('utf8').slice(1).split('\r\n');
-    assert.equal(lines[0], '회사코드,차량번호,차량ID,날짜,주소,,속도,발생시각,시도,시군구,읍면동,주소,코드,결과,비고');
+    assert.equal(lines[0], '회사코드,차량번호,차량ID,날짜,주소,,속도,발생시각,시도,시군구,읍면동,주소(행정구역),코드,결과,비고');
     assert.equal(lines.filter((l) => l !== '').length, 1 + file.converted.rows.length);
     assert.match(lines[1], /^007, 울산123바12300,/);
   });

@@ -38,7 +38,7 @@ describe('web page', { skip: haveBrowser ? false : `no Chromium at ${CHROMIUM} (
       assert.match(preview, /서울특별시 종로구 사직동/);
       await page.click('#submit');
       await page.waitForSelector('#jobDownload a', { timeout: 60_000 });
-      assert.equal(await page.textContent('#jobStatus'), 'COMPLETED');
+      assert.equal(await page.textContent('#jobStatus'), '완료');
       assert.match((await page.textContent('#jobCounts')) ?? '', /^1,229 \/ 1,229 행/);
       const href = await page.getAttribute('#jobDownload a', 'href');
       const res = await fetch(href!);

@@ -89,7 +89,7 @@ describe('worker queue: claim, lease, resume, cancel', () => {
     const input = fs.readFileSync(CENTROIDS, 'utf8').trim().split('\n').slice(1).map((l) => l.split('\t')[0]);
     assert.deepEqual(sheet.rows.slice(1).map((r) => String(r[0])), input, 'every row once, in input order');
     const result = sheet.rows[0].indexOf('결과');
-    assert.ok(sheet.rows.slice(1).every((r) => ['OK', 'NEAREST', 'NO_MATCH'].includes(String(r[result]))));
+    assert.ok(sheet.rows.slice(1).every((r) => ['정상', '근접', '해당없음'].includes(String(r[result]))));
     await server.worker.stop();
   });
 

@@ -5,6 +5,7 @@ import { numberIn } from '../detection/numbers';
 import { describeSrid } from '../detection/crs-candidates';
 import type { Row, TableSource } from '../reading/table-source';
 import { indexToLetter, resolveColumnSpec } from '../detection/columns';
+import { noDataRows } from './data-rows';
 
 /**
  * Rows of each sheet kept for detection: room for title rows above the header and a sample of
@@ -41,6 +42,7 @@ export async function inspectFile(source: TableSource, options: StoredConversion
   const notes: string[] = [];
   const samples = new Map<string, SampledRow[]>();
   let usableRows = 0;
+  let rowsOfConverted = 0;
 
   for await (const sheet of source.sheets()) {
     available.push(sheet.name);
@@ -56,6 +58,7 @@ export async function inspectFile(source: TableSource, options: StoredConversion
     sheets.push(result.sheet);
     notes.push(...result.notes);
     usableRows += result.usableRows;
+    if (convert) rowsOfConverted += result.rowCount;
     if (sampleRows > 0 && result.sheet.xIndex !== null) samples.set(sheet.name, result.dataSample.slice(0, sampleRows));
   }
 
@@ -67,6 +70,8 @@ export async function inspectFile(source: TableSource, options: StoredConversion
       'UNKNOWN_SHEET',
     );
   }
+  // A header alone: say so, rather than that no coordinate columns were found in it.
+  if (rowsOfConverted <= 1 && usableRows === 0) throw noDataRows();
   const converted = sheets.filter((s) => s.xIndex !== null);
   if (converted.length === 0) throw noCoordinates(sheets, options);
   if (!converted.some((s) => s.dataRows > 0) || usableRows === 0) {
@@ -151,13 +156,14 @@ class SheetInspector {
   }
 
   /** `rowCount`: the sheet's rows as counted by the source, when it stopped reading early. */
-  finish(rowCount: number | null = null): { sheet: DetectedSheet; notes: string[]; usableRows: number; dataSample: SampledRow[] } {
+  finish(rowCount: number | null = null): { sheet: DetectedSheet; notes: string[]; usableRows: number; rowCount: number; dataSample: SampledRow[] } {
     if (rowCount !== null) this.rowCount = rowCount;
     if (!this.convert) {
       return {
         sheet: { name: this.name, headerRow: -1, header: [], xIndex: null, yIndex: null, dataRows: 0, srid: null, foundBy: null },
-        notes: [`Sheet "${this.name}" is not among options.sheets and is copied unchanged.`],
+        notes: [`시트 "${this.name}"는 options.sheets에 없어 그대로 복사했습니다.`],
         usableRows: 0,
+        rowCount: this.rowCount,
         dataSample: [],
       };
     }
@@ -178,6 +184,7 @@ class SheetInspector {
       },
       notes: layout.notes,
       usableRows: this.usable,
+      rowCount: this.rowCount,
       dataSample: converted ? this.head.slice(firstData).map((cells, i) => ({ rowNumber: firstData + i + 1, cells })) : [],
     };
   }

@@ -4,6 +4,7 @@ import type { Row, TableSource } from '../reading/table-source';
 import { trimCoordinates, typedFromCsv } from '../writing/cell-values';
 import type { OutputWriter } from '../writing/output-writer';
 import type { AppendedColumns } from './appended-columns';
+import type { LiveProgress } from './live-progress';
 import type { CoordinateColumns } from './resume-ledger';
 
 /** Rows used to size the output columns. */
@@ -23,6 +24,8 @@ export interface PipelineParts {
   resultsFor: (rows: Row[], columns: CoordinateColumns) => Promise<PointResult[]>;
   signal: AbortSignal;
   timings: PhaseTimings;
+  /** Rows read and written, stored now and then for progress within a chunk. */
+  progress?: LiveProgress;
 }
 
 /**
@@ -61,7 +64,14 @@ export class ChunkPipeline {
   private async convertSheet(sheet: DetectedSheet): Promise<void> {
     const { writer, columns, chunkRows } = this.parts;
     // Sheets of one workbook may be in different systems; a layout without per-sheet systems has one.
-    const coordinates: CoordinateColumns = { xIndex: sheet.xIndex!, yIndex: sheet.yIndex!, srid: sheet.srid ?? this.parts.detected.srid };
+    const coordinates: CoordinateColumns = {
+      xIndex: sheet.xIndex!,
+      yIndex: sheet.yIndex!,
+      srid: sheet.srid ?? this.parts.detected.srid,
+      sheet: sheet.name,
+      headerRow: sheet.headerRow,
+    };
+    const appendedHeader = columns.headerFor(sheet.header).names;
     const leading: Row[] = [];
     let pending: Row[] = [];
     let inFlight: { rows: Row[]; results: Promise<PointResult[]> } | null = null;
@@ -74,7 +84,7 @@ export class ChunkPipeline {
         name: sheet.name,
         leadingRows: leading.map((r) => this.typed(r)),
         header: sheet.header,
-        appendedHeader: columns.header,
+        appendedHeader,
         sample: firstRows.slice(0, SAMPLE_ROWS).map((r) => this.typed(trimCoordinates(r, sheet))),
         appendedSample: firstResults.slice(0, SAMPLE_ROWS).map((r) => columns.valuesFor(r)),
       });
@@ -105,6 +115,7 @@ export class ChunkPipeline {
         if (index < sheet.headerRow) leading.push(row);
         else if (index > sheet.headerRow) {
           pending.push(row);
+          if (this.parts.progress) this.parts.progress.readRows++;
           if (pending.length >= chunkRows) {
             const full = pending;
             pending = [];
@@ -140,6 +151,7 @@ export class ChunkPipeline {
         rows[i] = null;
         results[i] = null;
       }
+      if (this.parts.progress) this.parts.progress.writtenRows += to - from;
       await writer.drained?.();
       timings.writeMs += Date.now() - t;
       await new Promise<void>((resolve) => setImmediate(resolve));

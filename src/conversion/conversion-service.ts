@@ -5,7 +5,8 @@ import type { BoundarySetService } from '../boundaries/set-service';
 import { Conversion, TERMINAL_STATUSES, type ConversionStatus } from '../entities/Conversion';
 import { NotFoundError, UserInputError } from '../errors';
 import type { ProgressBus } from '../pubsub/progress-bus';
-import { detectInputFormat } from '../reading/open-source';
+import { detectInputFormat, openTableSource } from '../reading/open-source';
+import { assertHasDataRows } from './data-rows';
 import type { FileStore } from './file-store';
 import type { JobQueue } from './job-queue';
 import { beforeReadingUpload, checkRequestOptions } from './request-checks';
@@ -39,7 +40,14 @@ export class ConversionService {
     const size = await this.store.saveUpload(id, file.stream, this.maxUploadBytes);
     const uploadKey = this.store.uploadKey(id);
     try {
-      detectInputFormat(fileName, await this.store.head(uploadKey));
+      const format = detectInputFormat(fileName, await this.store.head(uploadKey));
+      // A header-only file is refused before a conversion exists (NO_DATA_ROWS).
+      const local = await this.store.localCopy(uploadKey);
+      try {
+        await assertHasDataRows(await openTableSource(local.file, fileName, format));
+      } finally {
+        await local.release();
+      }
       await this.queue.enqueue({ id, fileName, uploadKey, fileSize: size, options });
       this.onQueued();
       return (await this.get(id))!;
@@ -121,7 +129,7 @@ export class ConversionService {
 }
 
 function changed(a: Conversion, b: Conversion): boolean {
-  return a.status !== b.status || a.phase !== b.phase || a.processedRows !== b.processedRows || a.totalRows !== b.totalRows || a.error !== b.error;
+  return a.status !== b.status || a.phase !== b.phase || a.processedRows !== b.processedRows || a.readRows !== b.readRows || a.writtenRows !== b.writtenRows || a.totalRows !== b.totalRows || a.error !== b.error;
 }
 
 function isUuid(id: string): boolean {

@@ -2,6 +2,7 @@ import type { DataSource } from 'typeorm';
 import { Conversion, type DetectedLayout, type PhaseTimings, type StoredConversionOptions } from '../entities/Conversion';
 import type { ThrottledPublisher } from '../pubsub/throttled-publisher';
 import type { PackedChunk } from './chunk-store';
+import type { AlsoStored } from './chunk-summaries';
 import { JobLostError } from './errors';
 
 /** A worker's hold on a claimed job: the job's id and the worker that claimed it. */
@@ -119,13 +120,15 @@ export class JobQueue {
    * happen or neither, so a resumed job finds every row either committed with its counters or
    * not at all. Nothing is stored once the lease no longer holds (JobLostError).
    */
-  async commitChunk(lease: Lease, chunk: PackedChunk, counters: JobCounters): Promise<void> {
+  async commitChunk(lease: Lease, chunk: PackedChunk, counters: JobCounters, also?: AlsoStored): Promise<void> {
+    const params: unknown[] = [];
+    const extra = also?.((value) => `$${15 + params.push(value)}`) ?? [];
     const rows: unknown[] = await this.dataSource.query(
       `WITH held AS (
          UPDATE conversions
             SET processed_rows = $4, matched_rows = $5, nearest_rows = $6, unmatched_rows = $7, invalid_rows = $8,
                 updated_at = now(), lease_expires_at = now() + make_interval(secs => $3)
-          WHERE ${HELD} RETURNING id)
+          WHERE ${HELD} RETURNING id)${extra.map((cte) => `, ${cte}`).join('')}
        INSERT INTO conversion_chunks (conversion_id, first_row, row_count, boundary_ids, results, note_offsets, note_distances, note_reasons)
        SELECT held.id, $9::integer, $10::integer, $11::bytea, $12::bytea, $13::integer[], $14::real[], $15::text[]
          FROM held
@@ -146,15 +149,31 @@ export class JobQueue {
         chunk.noteOffsets,
         chunk.noteDistances,
         chunk.noteReasons,
+        ...params,
       ],
     );
     if (firstRows(rows).length === 0) throw new JobLostError(lease.jobId);
     this.publisher.publish(lease.jobId);
   }
 
+  /**
+   * The rows read and written so far (progress within a chunk); false when the lease no longer
+   * holds (the pipeline finds that out at its next commit).
+   */
+  async recordProgress(lease: Lease, readRows: number, writtenRows: number): Promise<boolean> {
+    const rows = await this.dataSource.query(
+      `UPDATE conversions SET read_rows = $3, written_rows = $4, updated_at = now() WHERE ${HELD} RETURNING id`,
+      [lease.jobId, lease.workerId, readRows, writtenRows],
+    );
+    const held = firstRows(rows).length > 0;
+    if (held) this.publisher.publish(lease.jobId);
+    return held;
+  }
+
   /** RUNNING → COMPLETED, with the finished output. */
   async complete(lease: Lease, done: { outputKey: string; timings: PhaseTimings }): Promise<void> {
-    await this.updateHeld(lease, `status = 'COMPLETED', phase = 'DONE', output_key = $4, timings = $5, finished_at = now()`, [
+    await this.updateHeld(lease, `status = 'COMPLETED', phase = 'DONE', output_key = $4, timings = $5, finished_at = now(),
+                                  read_rows = total_rows, written_rows = total_rows`, [
       done.outputKey,
       JSON.stringify(done.timings),
     ]);

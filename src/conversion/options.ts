@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { OUTPUT_FORMATS, type StoredConversionOptions } from '../entities/Conversion';
 import { UserInputError } from '../errors';
+import { OUTPUT_LANGUAGES } from './output-words';
 
 /** What a client may pass as ConversionOptions, checked before anything is stored. */
 const OptionsSchema = z
@@ -10,6 +11,7 @@ const OptionsSchema = z
     srid: z.number().int().positive().max(999_999).optional(),
     sheets: z.array(z.string().min(1).max(200)).max(200).optional(),
     outputFormat: z.enum(OUTPUT_FORMATS).default('XLSX'),
+    outputLanguage: z.enum(OUTPUT_LANGUAGES).optional(),
     boundarySet: z.string().trim().min(1).max(200).optional(),
     maxDistanceMeters: z.number().min(0).max(100_000).optional(),
   })

@@ -7,6 +7,7 @@ import { RESULT_CODE } from '../geocode/result-codes';
 import { countRows } from '../metrics/instruments';
 import type { Row } from '../reading/table-source';
 import { loadResults, packChunk } from './chunk-store';
+import { storeSummary, summarizeChunk } from './chunk-summaries';
 import type { JobCounters, JobQueue, Lease } from './job-queue';
 
 /** Where a sheet's coordinates are and what system they are in. */
@@ -14,6 +15,9 @@ export interface CoordinateColumns {
   xIndex: number;
   yIndex: number;
   srid: number;
+  /** The sheet, and the 0-based index of its header row (-1 without one): for problem rows' row numbers. */
+  sheet: string;
+  headerRow: number;
 }
 
 export interface LedgerDeps {
@@ -30,6 +34,8 @@ export interface LedgerDeps {
  */
 export class ResumeLedger {
   private nextRowNo = 0;
+  /** The sheet being read, and the number of its first data row across the pass. */
+  private sheet: { name: string; firstRowNo: number } | null = null;
   /** Rows 0..committed-1 have stored results. */
   private committed: number;
   private readonly counters: JobCounters;
@@ -55,6 +61,7 @@ export class ResumeLedger {
   async resultsFor(rows: Row[], columns: CoordinateColumns): Promise<PointResult[]> {
     const first = this.nextRowNo;
     const end = first + rows.length;
+    if (this.sheet?.name !== columns.sheet) this.sheet = { name: columns.sheet, firstRowNo: first };
     // concat, not push(...): spreading a chunk of 100,000+ results overflows the call stack.
     let results: PointResult[] = [];
     if (first < this.committed) {
@@ -72,14 +79,21 @@ export class ResumeLedger {
     return results;
   }
 
-  private async geocodeAndCommit(rows: Row[], firstRowNo: number, { xIndex, yIndex, srid }: CoordinateColumns): Promise<PointResult[]> {
+  private async geocodeAndCommit(rows: Row[], firstRowNo: number, { xIndex, yIndex, srid, sheet, headerRow }: CoordinateColumns): Promise<PointResult[]> {
     const t = Date.now();
-    const geocoded = await this.deps.geocoder.geocode(
-      { setId: this.target.setId, srid, maxDistanceMeters: this.target.maxDistanceMeters },
-      readChunkCoordinates(rows, xIndex, yIndex, srid),
-    );
+    const input = readChunkCoordinates(rows, xIndex, yIndex, srid);
+    const geocoded = await this.deps.geocoder.geocode({ setId: this.target.setId, srid, maxDistanceMeters: this.target.maxDistanceMeters }, input);
     const next = addCounts(this.counters, geocoded);
-    await this.deps.queue.commitChunk(this.lease, packChunk(firstRowNo, geocoded), next);
+    // Counts by region and the rows that need a look, stored with the chunk (chunk-summaries.ts).
+    // A spreadsheet shows the header as row headerRow + 1, so data row k of the sheet as k + headerRow + 2.
+    const summary = summarizeChunk(firstRowNo, geocoded, rows, input.xs, input.ys, {
+      sheet,
+      srid,
+      firstRowNumber: firstRowNo - this.sheet!.firstRowNo + headerRow + 2,
+      xIndex,
+      yIndex,
+    });
+    await this.deps.queue.commitChunk(this.lease, packChunk(firstRowNo, geocoded), next, storeSummary(summary));
     countRows({ matched: next.matchedRows - this.counters.matchedRows, nearest: next.nearestRows - this.counters.nearestRows, unmatched: next.unmatchedRows - this.counters.unmatchedRows, invalid: next.invalidRows - this.counters.invalidRows });
     Object.assign(this.counters, next);
     this.timings.geocodeMs += Date.now() - t;

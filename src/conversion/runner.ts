@@ -9,10 +9,11 @@ import { CsvOutputWriter } from '../writing/csv-writer';
 import type { OutputWriter } from '../writing/output-writer';
 import { XlsxOutputWriter } from '../writing/xlsx-writer';
 import { analyzeFile } from './analyze';
-import { AppendedColumns } from './appended-columns';
+import { AppendedColumns, renamedColumnNote } from './appended-columns';
 import { ChunkPipeline } from './chunk-pipeline';
 import type { FileStore, LocalFile, OutputTarget } from './file-store';
 import type { JobQueue, Lease } from './job-queue';
+import { LiveProgress } from './live-progress';
 import { ResumeLedger } from './resume-ledger';
 import { dropWorkingData } from './working-data';
 
@@ -25,6 +26,8 @@ export interface RunnerDeps {
   geocoder: Geocoder;
   chunkRows: number;
   defaultMaxDistanceMeters: number;
+  /** Least time between two stores of the rows read and written (PROGRESS_INTERVAL_MS). */
+  progressIntervalMs?: number;
 }
 
 /**
@@ -62,23 +65,46 @@ export class ConversionRunner {
   /** Analyses the input (once) and streams the whole output into storage; returns the output's key. */
   private async convert(job: Conversion, lease: Lease, setId: number, input: LocalFile, signal: AbortSignal, timings: PhaseTimings): Promise<string> {
     const { queue, store } = this.deps;
-    const detected = job.detected ?? (await this.analyze(job, lease, input, timings));
+    const analyzed = job.detected ?? (await this.analyze(job, lease, input, timings));
+    const detected = await this.noteRenamedColumns(analyzed, setId, lease);
     await queue.setPhase(lease, 'GEOCODING');
     const output = openOutput(store, job);
     const writer = createWriter(job, detected, output);
+    const progress = new LiveProgress(queue, lease, this.deps.progressIntervalMs ?? 250);
     try {
-      await (await this.pipeline(job, lease, setId, detected, input, writer, signal, timings)).writeAllSheets();
+      const pipeline = await this.pipeline(job, lease, setId, detected, input, writer, signal, timings, progress);
+      progress.start();
+      await pipeline.writeAllSheets();
+      await progress.stop();
+      await queue.recordProgress(lease, progress.readRows, progress.writtenRows);
       await queue.setPhase(lease, 'FINISHING');
       const t = Date.now();
       await writer.finish();
       await output.done;
       timings.writeMs += Date.now() - t;
     } catch (err) {
+      await progress.stop();
       await writer.abort().catch(() => {});
       await output.abort();
       throw err;
     }
     return output.key;
+  }
+
+  /**
+   * An appended column whose name a sheet's input already uses gets a distinct one (주소 →
+   * 주소(행정구역)); the conversion's notes say so, once, also when the job is resumed.
+   */
+  private async noteRenamedColumns(detected: DetectedLayout, setId: number, lease: Lease): Promise<DetectedLayout> {
+    const columns = new AppendedColumns(await this.deps.catalogs.get(setId));
+    const notes = detected.sheets
+      .filter((s) => s.xIndex !== null)
+      .flatMap((s) => columns.headerFor(s.header).renamed.map((r) => renamedColumnNote(s.name, r.from, r.to)))
+      .filter((n) => !detected.notes.includes(n));
+    if (notes.length === 0) return detected;
+    const next = { ...detected, notes: [...detected.notes, ...notes] };
+    await this.deps.queue.recordAnalysis(lease, next, next.sheets.reduce((n, s) => n + s.dataRows, 0));
+    return next;
   }
 
   private async pinBoundarySet(job: Conversion, lease: Lease): Promise<number> {
@@ -105,6 +131,7 @@ export class ConversionRunner {
     writer: OutputWriter,
     signal: AbortSignal,
     timings: PhaseTimings,
+    progress: LiveProgress,
   ): Promise<ChunkPipeline> {
     const { geocoder } = this.deps;
     // The set's interior grid: loaded, or built in the background; chunks use it once it is ready.
@@ -125,12 +152,13 @@ export class ConversionRunner {
       detected,
       source,
       writer,
-      columns: new AppendedColumns(await this.deps.catalogs.get(setId)),
+      columns: new AppendedColumns(await this.deps.catalogs.get(setId), job.options.outputLanguage ?? 'KO'),
       chunkRows: this.deps.chunkRows,
       typeCells: detected.format === 'CSV' && job.options.outputFormat === 'XLSX',
       resultsFor: (rows, columns) => ledger.resultsFor(rows, columns),
       signal,
       timings,
+      progress,
     });
   }
 }

@@ -48,9 +48,7 @@ export function detectSheetLayout(sheet: string, rows: readonly Row[], options: 
   const found = findColumns(rows, options);
   if (!found) {
     const headerRow = probableHeader(rows);
-    const why = options.xColumn
-      ? `has no columns matching xColumn "${options.xColumn}" and yColumn "${options.yColumn}"`
-      : 'has no coordinate columns';
+    const why = options.xColumn ? `xColumn "${options.xColumn}"·yColumn "${options.yColumn}"에 맞는 열이 없어` : '좌표 열이 없어';
     return {
       headerRow,
       header: headerRow < 0 ? [] : rows[headerRow].map(headerText),
@@ -59,7 +57,7 @@ export function detectSheetLayout(sheet: string, rows: readonly Row[], options: 
       srid: null,
       foundBy: null,
       swapped: false,
-      notes: [`Sheet "${sheet}" ${why} and is copied unchanged.`],
+      notes: [`시트 "${sheet}"에 ${why} 그대로 복사했습니다.`],
     };
   }
 
@@ -71,22 +69,22 @@ export function detectSheetLayout(sheet: string, rows: readonly Row[], options: 
   const notes: string[] = [];
   if (crs.swapped && found.foundBy === 'HEADER') {
     notes.push(
-      `Sheet "${sheet}": ${describeColumn(header, xIndex)} holds y and ${describeColumn(header, yIndex)} holds x values ` +
-        `(${crs.axes}); they were read the other way round. Set xColumn and yColumn to override.`,
+      `시트 "${sheet}": ${describeColumn(header, xIndex)}에 y, ${describeColumn(header, yIndex)}에 x 값이 있어(${crs.axes}) ` +
+        `서로 바꿔 읽었습니다. 다르게 읽으려면 xColumn과 yColumn을 지정하세요.`,
     );
     [xIndex, yIndex] = [yIndex, xIndex];
   }
   if (found.foundBy === 'VALUES') {
-    const order = xIndex > yIndex ? ' (the columns are in y, x order)' : '';
+    const order = xIndex > yIndex ? ' (열 순서가 y, x)' : '';
     notes.push(
-      `Sheet "${sheet}": no header names the coordinates; by their values they are x = ${describeColumn(header, xIndex)} ` +
-        `and y = ${describeColumn(header, yIndex)}${order}. Set xColumn and yColumn to override.`,
+      `시트 "${sheet}": 좌표를 가리키는 머리글이 없어 값으로 찾았습니다: x = ${describeColumn(header, xIndex)}, ` +
+        `y = ${describeColumn(header, yIndex)}${order}. 다르게 읽으려면 xColumn과 yColumn을 지정하세요.`,
     );
   }
   if (crs.looksSwapped) {
-    notes.push(`Sheet "${sheet}": the values of xColumn and yColumn look like (y, x); check the options if addresses are missing.`);
+    notes.push(`시트 "${sheet}": xColumn과 yColumn의 값이 (y, x) 순서로 보입니다. 주소가 비어 있으면 옵션을 확인하세요.`);
   }
-  notes.push(...crs.notes.map((n) => `Sheet "${sheet}": ${n}`));
+  notes.push(...crs.notes.map((n) => `시트 "${sheet}": ${n}`));
   return {
     headerRow: found.headerRow,
     header,
@@ -160,7 +158,7 @@ function decideCrs(sheet: string, points: Point[], found: FoundColumns, srid: nu
     srid: s,
     swapped,
     looksSwapped: false,
-    axes: s === 4326 ? 'latitude and longitude' : 'northing and easting',
+    axes: s === 4326 ? '위도와 경도' : '북거와 동거',
     notes,
   });
   const columns = `${describeColumn(header, found.xIndex)} and ${describeColumn(header, found.yIndex)}`;
@@ -183,7 +181,7 @@ function decideCrs(sheet: string, points: Point[], found: FoundColumns, srid: nu
   }
   const verdict = judgeCrs(points, { minShare: MIN_SHARE_NAMED, allowSwap: found.foundBy === 'HEADER' });
   if (verdict.kind === 'known') {
-    const notes = verdict.candidate.srid === 4326 ? [] : [`the values are ${describeSrid(verdict.candidate.srid)} coordinates.`];
+    const notes = verdict.candidate.srid === 4326 ? [] : [`값으로 보아 ${describeSrid(verdict.candidate.srid)} 좌표입니다.`];
     return decision(verdict.candidate.srid, verdict.swapped, notes);
   }
   const [x, y] = points[0];

@@ -18,6 +18,8 @@ export interface StoredConversionOptions {
   srid?: number;
   sheets?: string[];
   outputFormat: OutputFormat;
+  /** Words of 결과 and 비고: Korean (absent, 'KO') or English ('EN'). */
+  outputLanguage?: 'KO' | 'EN';
   boundarySet?: string;
   maxDistanceMeters?: number;
 }
@@ -92,6 +94,14 @@ export class Conversion {
   @Column({ type: 'integer', name: 'processed_rows', default: 0 })
   processedRows!: number;
 
+  /** Rows read (and geocoded or waiting to be) so far, for progress within a chunk. */
+  @Column({ type: 'integer', name: 'read_rows', default: 0 })
+  readRows!: number;
+
+  /** Rows written to the output so far. */
+  @Column({ type: 'integer', name: 'written_rows', default: 0 })
+  writtenRows!: number;
+
   @Column({ type: 'integer', name: 'matched_rows', default: 0 })
   matchedRows!: number;
 
@@ -107,6 +117,7 @@ export class Conversion {
   @Column({ type: 'text', nullable: true })
   error!: string | null;
 
+  /** The code of `error` (NO_COORDINATES, AMBIGUOUS_SRID, …; INTERNAL for the rest). */
   @Column({ type: 'text', name: 'error_code', nullable: true })
   errorCode!: string | null;
 

@@ -19,6 +19,8 @@ import { graphqlIde } from './graphql-ide';
 import { baseUrlFromHeaders, contextFactory } from './request-context';
 import { answerAfterBody, requirePreflightHeader } from './upload-requests';
 import { attachWebSockets } from './websockets';
+import { tileHandler } from './tiles';
+import type { TileService } from '../tiles/tile-service';
 import type { InteriorGridCache } from '../geocode/interior-grid-cache';
 import type { SqlFunctionsStatus } from '../db/function-drift';
 import { healthHandler, readyHandler } from './health';
@@ -37,6 +39,7 @@ export interface HttpDeps {
   store: FileStore;
   metrics: Registry;
   downloadRedirect: 'off' | 'presigned';
+  tiles: TileService;
   /** The drift check's answer at start. */
   sqlFunctions: SqlFunctionsStatus;
   embedded: boolean;
@@ -51,6 +54,7 @@ export interface HttpDeps {
 
 const PUBLIC_DIR = path.join(PROJECT_ROOT, 'src/http/public');
 const GRAPHQL_PATH = '/graphql';
+const MAPLIBRE_DIR = path.join(PROJECT_ROOT, 'node_modules/maplibre-gl/dist');
 
 /**
  * The HTTP surface: POST /graphql (queries, mutations, multipart uploads), the GraphQL IDE at
@@ -129,6 +133,7 @@ export async function createHttpApp(deps: HttpDeps): Promise<{ app: express.Expr
   // Before the IDE's router, which would answer a preflight (OPTIONS) itself.
   app.use(GRAPHQL_PATH, cors);
   if (deps.graphqlIde) app.use(GRAPHQL_PATH, graphqlIde({ path: GRAPHQL_PATH, baseUrlOf: (req) => deps.publicUrl ?? baseUrlFromHeaders(req.headers, deps.trustProxy) }));
+  app.get('/tiles/:set/:z/:x/:y.pbf', tileHandler(deps.tiles));
   app.use(
     GRAPHQL_PATH,
     answerAfterBody(deps.maxUploadBytes),
@@ -137,6 +142,11 @@ export async function createHttpApp(deps: HttpDeps): Promise<{ app: express.Expr
     express.json({ limit: '1mb' }),
     expressMiddleware(apollo, { context: ({ req }) => createContext({ headers: req.headers }) }),
   );
+  // The conversion page: the same file for every id; its script asks the API for the rest.
+  app.get('/conversions/:id', (_req, res) => res.sendFile(path.join(PUBLIC_DIR, 'conversion.html')));
+  // MapLibre GL JS from the installed package (its module loads its worker from the same folder):
+  // the page loads nothing from any other host.
+  app.use('/vendor/maplibre-gl', express.static(MAPLIBRE_DIR, { maxAge: '1d' }));
   app.use(express.static(PUBLIC_DIR));
   app.use((err: Error & { status?: number }, req: Request, res: Response, _next: NextFunction) => {
     // A malformed multipart body is the client's mistake even when the parser reports it as internal.

@@ -1,10 +1,10 @@
 import { GraphQLError } from 'graphql';
 import { GraphQLUpload, type FileUpload } from 'graphql-upload-minimal';
-import { Arg, Ctx, ID, Int, Mutation, Query, Resolver, Root, Subscription, type SubscribeResolverData } from 'type-graphql';
+import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription, type SubscribeResolverData } from 'type-graphql';
 import type { Conversion } from '../entities/Conversion';
 import type { Context } from '../schema/context';
 import { toConversionType } from '../schema/mappers';
-import { ConversionOptionsInput, ConversionStatusEnum, ConversionType } from '../schema/types';
+import { ConversionOptionsInput, ConversionStatusEnum, ConversionType, type MatchResultEnum, ProblemRowType, RegionCountType } from '../schema/types';
 import { withUserErrors } from './errors';
 import { receiveUpload } from './upload';
 
@@ -44,6 +44,23 @@ export class ConversionResolver {
   ): Promise<ConversionType[]> {
     const rows = await ctx.services.conversions.list({ limit, offset, status });
     return Promise.all(rows.map((c) => view(c, ctx)));
+  }
+
+  @FieldResolver(() => [RegionCountType], { description: 'Matched rows (OK + NEAREST) per region of a boundary level (1 시도, 2 시군구, …), largest first; level 1 adds up to matchedRows. Covers the rows done so far while running.' })
+  regionCounts(@Root() conversion: ConversionType, @Arg('level', () => Int) level: number, @Ctx() ctx: Context): Promise<RegionCountType[]> {
+    return withUserErrors(() => ctx.services.summaries.regionCounts(conversion.id, level));
+  }
+
+  @FieldResolver(() => [ProblemRowType], { description: 'The NEAREST, NO_MATCH and INVALID rows in file order (at most 10,000 per request).' })
+  problemRows(
+    @Root() conversion: ConversionType,
+    @Arg('first', () => Int, { defaultValue: 100 }) first: number,
+    @Arg('offset', () => Int, { defaultValue: 0 }) offset: number,
+    @Ctx() ctx: Context,
+  ): Promise<ProblemRowType[]> {
+    return withUserErrors(async () =>
+      (await ctx.services.summaries.problemRows(conversion.id, first, offset)).map((r) => ({ ...r, result: r.result as MatchResultEnum })),
+    );
   }
 
   @Subscription(() => ConversionType, {

@@ -1,10 +1,13 @@
 import type { BoundarySetService } from '../boundaries/set-service';
 import type { ConversionService } from '../conversion/conversion-service';
+import type { ConversionSummaryService } from '../conversion/summary-service';
 import type { ReverseGeocodeService } from '../geocode/reverse-geocode-service';
 import type { PreviewService } from '../preview/preview-service';
 
 export interface Services {
   conversions: ConversionService;
+  /** Counts by region and problem rows of a conversion. */
+  summaries: ConversionSummaryService;
   boundarySets: BoundarySetService;
   reverseGeocode: ReverseGeocodeService;
   preview: PreviewService;

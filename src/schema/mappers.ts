@@ -21,6 +21,8 @@ export function toConversionType(c: Conversion, baseUrl: string, boundarySetLabe
     phase: c.phase as ConversionPhaseEnum,
     totalRows: total,
     processedRows: c.processedRows,
+    readRows: c.readRows ?? 0,
+    writtenRows: c.writtenRows ?? 0,
     matchedRows: c.matchedRows,
     nearestRows: c.nearestRows,
     unmatchedRows: c.unmatchedRows,

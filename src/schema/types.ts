@@ -33,6 +33,15 @@ export enum OutputFormatEnum {
 }
 registerEnumType(OutputFormatEnum, { name: 'OutputFormat' });
 
+export enum OutputLanguageEnum {
+  KO = 'KO',
+  EN = 'EN',
+}
+registerEnumType(OutputLanguageEnum, {
+  name: 'OutputLanguage',
+  description: 'Words of the output\'s 결과 and 비고 columns: KO (정상, 근접, 해당없음, 좌표오류; the default) or EN (OK, NEAREST, NO_MATCH, INVALID).',
+});
+
 export enum MatchResultEnum {
   OK = 'OK',
   NEAREST = 'NEAREST',
@@ -60,6 +69,9 @@ export class ConversionOptionsInput {
 
   @Field(() => OutputFormatEnum, { nullable: true, description: 'XLSX (default) or CSV (UTF-8 with BOM).' })
   outputFormat?: OutputFormatEnum | null;
+
+  @Field(() => OutputLanguageEnum, { nullable: true, description: 'KO (default) or EN: the words of 결과 and 비고 in the output.' })
+  outputLanguage?: OutputLanguageEnum | null;
 
   @Field(() => String, { nullable: true, description: 'Name of the boundary set to use (default: the configured one).' })
   boundarySet?: string | null;
@@ -145,6 +157,12 @@ export class ConversionType {
 
   @Field(() => Int)
   processedRows!: number;
+
+  @Field(() => Int, { description: 'Data rows read so far (reading runs ahead of geocoding by at most a chunk or two).' })
+  readRows!: number;
+
+  @Field(() => Int, { description: 'Rows written to the output so far.' })
+  writtenRows!: number;
 
   @Field(() => Int, { description: 'Rows that got an address (OK + NEAREST).' })
   matchedRows!: number;
@@ -295,4 +313,43 @@ export class BoundarySetType {
 
   @Field(() => [BoundaryLevel])
   levels!: BoundaryLevel[];
+}
+
+@ObjectType('RegionCount', { description: 'Matched rows (OK + NEAREST) in one region of a level.' })
+export class RegionCountType {
+  @Field(() => String)
+  code!: string;
+
+  @Field(() => String, { description: 'The names down to this level, e.g. 서울특별시 종로구.' })
+  name!: string;
+
+  @Field(() => Int)
+  rows!: number;
+}
+
+@ObjectType('ProblemRow', { description: 'A row that needs a look: NEAREST, NO_MATCH or INVALID.' })
+export class ProblemRowType {
+  @Field(() => String)
+  sheet!: string;
+
+  @Field(() => Int, { description: 'The row number as a spreadsheet shows it (the header of a plain CSV is row 1).' })
+  rowNumber!: number;
+
+  @Field(() => MatchResultEnum)
+  result!: MatchResultEnum;
+
+  @Field(() => Float, { nullable: true, description: 'x as read; null when the cell holds no number.' })
+  x!: number | null;
+
+  @Field(() => Float, { nullable: true })
+  y!: number | null;
+
+  @Field(() => Float, { nullable: true, description: 'The point as longitude (EPSG:4326), for maps; null for INVALID rows.' })
+  lon!: number | null;
+
+  @Field(() => Float, { nullable: true })
+  lat!: number | null;
+
+  @Field(() => String, { nullable: true, description: 'Why (in the output\'s language): the coordinates\' problem, or how far outside the nearest boundary.' })
+  reason!: string | null;
 }
