@@ -10,6 +10,7 @@ import { SpheroidDistances1764000000008 } from './1764000000008-SpheroidDistance
 import { SparseChunkNotes1764000000009 } from './1764000000009-SparseChunkNotes';
 import { GeocodePointsOneQuery1764000000010 } from './1764000000010-GeocodePointsOneQuery';
 import { GeocodePointsCandidates1764000000011 } from './1764000000011-GeocodePointsCandidates';
+import { OwnersAndRetention1764000000015 } from './1764000000015-OwnersAndRetention';
 
 /** Listed explicitly (not globbed) so the same list works under tsx, a bundler or compiled output. */
 export const migrations = [
@@ -22,4 +23,5 @@ export const migrations = [
   SparseChunkNotes1764000000009,
   GeocodePointsOneQuery1764000000010,
   GeocodePointsCandidates1764000000011,
+  OwnersAndRetention1764000000015,
 ];

@@ -1,5 +1,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { KeyRing } from './auth/api-keys';
+import { DownloadLinks, downloadSecret } from './auth/download-links';
+import { protectedModeProblem } from './auth/protected-mode';
 import { CatalogCache } from './boundaries/catalog';
 import { ensureDefaultBoundarySet } from './boundaries/default-set';
 import { BoundarySetService, deepestLevel } from './boundaries/set-service';
@@ -7,6 +10,7 @@ import type { Config } from './config';
 import { ConversionService } from './conversion/conversion-service';
 import { FileStore } from './conversion/file-store';
 import { JobQueue } from './conversion/job-queue';
+import { Retention, startRetentionSweeps } from './conversion/retention';
 import { ConversionRunner } from './conversion/runner';
 import { Worker } from './conversion/worker';
 import { openDatabase, type Database } from './db/database';
@@ -31,6 +35,8 @@ export interface RunningServer {
   services: Services;
   worker: Worker;
   grids: InteriorGridCache;
+  /** The retention sweep (runs every RETENTION_SWEEP_SECONDS; tests call `sweep()` themselves). */
+  retention: Retention;
   /** Resolves once the bundled boundary set is loaded (at once when a set exists) and the worker runs. */
   ready: Promise<void>;
   close(): Promise<void>;
@@ -51,8 +57,12 @@ export async function startServer(
   log: Logger = createLogger(config.logLevel),
   options: StartOptions = {},
 ): Promise<RunningServer> {
+  const keys = new KeyRing(config.apiKeys);
+  const refusal = protectedModeProblem(config.host, keys.enabled, config.authOff);
+  if (refusal) throw new Error(refusal);
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const { dataSource } = db;
+  const downloadLinks = new DownloadLinks(await downloadSecret(dataSource, config.downloadSecret), config.downloadUrlTtlSeconds);
   // Across instances only a real PostgreSQL can carry progress; PGlite is one process anyway.
   const bus: ProgressBus = db.embedded ? new InProcessBus() : await PgNotifyBus.connect(db.url, log);
   const publisher = new ThrottledPublisher(bus, config.progressIntervalMs);
@@ -60,6 +70,7 @@ export async function startServer(
   const boundarySets = new BoundarySetService(dataSource, config.defaultBoundarySet);
   const catalogs = new CatalogCache(dataSource);
   const queue = new JobQueue(dataSource, config.leaseSeconds);
+  const retention = new Retention(dataSource, store, config.retentionSeconds);
   const grids = new InteriorGridCache(dataSource, log, config.interiorGrid);
   const runner = new ConversionRunner({
     dataSource,
@@ -71,6 +82,7 @@ export async function startServer(
     chunkRows: config.chunkRows,
     defaultMaxDistanceMeters: config.maxDistanceMeters,
     grids,
+    limits: config.limits,
   });
   const worker = new Worker(
     dataSource,
@@ -82,7 +94,18 @@ export async function startServer(
     log,
   );
   const services: Services = {
-    conversions: new ConversionService(dataSource, store, boundarySets, bus, publisher, config.maxUploadBytes, () => worker.wake()),
+    conversions: new ConversionService(
+      dataSource,
+      store,
+      boundarySets,
+      bus,
+      publisher,
+      config.maxUploadBytes,
+      () => worker.wake(),
+      retention,
+      config.limits.maxActiveConversions,
+    ),
+    downloadLinks,
     boundarySets,
     reverseGeocode: new ReverseGeocodeService(dataSource, boundarySets, catalogs, config.maxDistanceMeters),
     preview: new PreviewService({
@@ -91,6 +114,7 @@ export async function startServer(
       sets: boundarySets,
       catalogs,
       maxUploadBytes: config.maxUploadBytes,
+      limits: config.limits,
       defaultMaxDistanceMeters: config.maxDistanceMeters,
     }),
     maxUploadBytes: config.maxUploadBytes,
@@ -107,6 +131,8 @@ export async function startServer(
     embedded: db.embedded,
     publicUrl: config.publicUrl,
     maxUploadBytes: config.maxUploadBytes,
+    maxJsonBytes: config.limits.maxJsonBytes,
+    keys,
     log,
   });
   httpServer.on('request', app);
@@ -124,6 +150,8 @@ export async function startServer(
   const port = (httpServer.address() as AddressInfo).port;
   const url = `http://${config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host}:${port}`;
   log.info(`coord2region listening on ${url} (GraphQL ${url}/graphql, ${db.embedded ? `embedded database in ${config.dataDir}` : 'PostgreSQL'})`);
+  log.info(keys.enabled ? `API keys: ${keys.keys.length} configured; every request needs one` : 'API keys: none (every request is accepted)');
+  const sweeps = startRetentionSweeps(retention, config.retentionSweepMs, log);
 
   let closing: Promise<void> | null = null;
   let warmUp: Promise<void> = Promise.resolve();
@@ -155,6 +183,7 @@ export async function startServer(
     (closing ??= (async () => {
       await ready.catch(() => {});
       await worker.stop();
+      await sweeps.stop();
       await grids.close(); // stops a grid build, which the warm-up would wait for
       await warmUp;
       publisher.close();
@@ -164,5 +193,5 @@ export async function startServer(
       await db.close();
     })());
 
-  return { url, port, db, services, worker, grids, ready, close };
+  return { url, port, db, services, worker, grids, retention, ready, close };
 }

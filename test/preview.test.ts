@@ -11,7 +11,7 @@ import { WORKBOOK_DATE, centralBeltCsv, coverPageWorkbook, producerSampleCsv } f
 describe('previewFile', () => {
   let server: TestServer;
   const uploadsDir = () => path.join(server.dataDir, 'uploads');
-  const conversionCount = async () => (await gql(server.graphqlUrl, `{ conversions(limit: 200) { id } }`)).data!.conversions.length;
+  const conversionCount = async () => (await gql(server.graphqlUrl, `{ conversions(limit: 100) { id } }`)).data!.conversions.length;
 
   before(async () => {
     server = await startTestServer();

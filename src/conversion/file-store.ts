@@ -70,6 +70,17 @@ export class FileStore {
   async remove(file: string | null | undefined): Promise<void> {
     if (file) await fsp.rm(file, { force: true });
   }
+
+  /**
+   * Every file a conversion has or may have had: the upload, the output in either format and
+   * their unfinished temporaries. Used by retention and deleteConversion; missing files are fine.
+   */
+  async deleteConversionFiles(c: { id: string; uploadPath: string | null; outputPath: string | null }): Promise<void> {
+    const outputs = [c.outputPath, this.outputPath(c.id, 'XLSX'), this.outputPath(c.id, 'CSV')].filter((f): f is string => Boolean(f));
+    const temps = outputs.map((f) => path.join(path.dirname(f), `.${path.basename(f)}.part`));
+    const uploads = c.uploadPath ? [c.uploadPath, `${c.uploadPath}.part`] : [];
+    await Promise.all([...uploads, ...outputs, ...temps].map((f) => fsp.rm(f, { force: true })));
+  }
 }
 
 /** The upload parser's own size limit (HTTP 413 from graphql-upload), however it surfaces. */

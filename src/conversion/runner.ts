@@ -6,6 +6,7 @@ import type { Conversion, DetectedLayout, DetectedSheet, PhaseTimings } from '..
 import { commitChunk, countResults, geocodeChunk, loadResults, type StoredResult } from '../geocode/chunk-geocoder';
 import type { InteriorGridCache } from '../geocode/interior-grid-cache';
 import type { ThrottledPublisher } from '../pubsub/throttled-publisher';
+import { tooManyRows, withLimits, type SourceLimits } from '../reading/limited-source';
 import { detectInputFormat, openTableSource } from '../reading/open-source';
 import type { Row, TableSource } from '../reading/table-source';
 import { trimCoordinates, typedFromCsv } from '../writing/cell-values';
@@ -30,6 +31,8 @@ export interface RunnerDeps {
   chunkRows: number;
   defaultMaxDistanceMeters: number;
   grids: InteriorGridCache;
+  /** MAX_SHEETS, MAX_COLUMNS and MAX_ROWS; unlimited when absent. */
+  limits?: SourceLimits & { maxRows: number };
 }
 
 /** Rows used to size the output columns. */
@@ -64,18 +67,22 @@ export class ConversionRunner {
       await update({ phase: 'ANALYZING' });
       const t = Date.now();
       const format = detectInputFormat(job.fileName, await store.head(job.uploadPath));
-      detected = await analyzeFile(await openTableSource(job.uploadPath, job.fileName, format), job.options);
+      detected = await analyzeFile(this.limited(await openTableSource(job.uploadPath, job.fileName, format)), job.options);
       timings.analyzeMs = Date.now() - t;
       const totalRows = detected.sheets.reduce((n, s) => n + s.dataRows, 0);
+      const maxRows = this.deps.limits?.maxRows;
+      if (maxRows !== undefined && totalRows > maxRows) throw tooManyRows(totalRows, maxRows);
       await update({ detected, total_rows: totalRows }, false);
     }
 
     await update({ phase: 'GEOCODING' });
-    const source = await openTableSource(job.uploadPath, job.fileName, detected.format, {
-      format: detected.format,
-      encoding: detected.encoding,
-      delimiter: detected.delimiter,
-    });
+    const source = this.limited(
+      await openTableSource(job.uploadPath, job.fileName, detected.format, {
+        format: detected.format,
+        encoding: detected.encoding,
+        delimiter: detected.delimiter,
+      }),
+    );
     const outputPath = store.outputPath(job.id, job.options.outputFormat);
     const writer = this.createWriter(job, detected, outputPath);
     const pass = new ConversionPass(this.deps, job, workerId, signal, setId, detected, source, writer, timings);
@@ -94,6 +101,10 @@ export class ConversionRunner {
     publisher.done(job.id);
     // Results are in the output now; the upload is no longer needed.
     await dropWorkingData(this.deps.dataSource, store, job);
+  }
+
+  private limited(source: TableSource): TableSource {
+    return this.deps.limits ? withLimits(source, this.deps.limits) : source;
   }
 
   private createWriter(job: Conversion, detected: DetectedLayout, outputPath: string): OutputWriter {

@@ -117,9 +117,11 @@ export class Worker {
     }
     if (err instanceof JobLostError) {
       const [row] = await this.dataSource.query(`SELECT status FROM conversions WHERE id = $1`, [job.id]);
-      if (row?.status === 'CANCELLED') {
+      if (row?.status === 'CANCELLED' || row?.status === 'EXPIRED') {
+        // Cancelled or deleted: nothing it made may stay, not even an output finished in the meantime.
         await this.discard(job);
-        this.log.info(`Conversion ${job.id} cancelled`);
+        await this.store.deleteConversionFiles({ id: job.id, uploadPath: job.uploadPath, outputPath: null }).catch(() => {});
+        this.log.info(`Conversion ${job.id} ${row.status === 'CANCELLED' ? 'cancelled' : 'deleted'}`);
       } else {
         this.log.info(`Conversion ${job.id} was taken over by another worker`);
       }

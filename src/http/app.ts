@@ -8,8 +8,11 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type { GraphQLSchema } from 'graphql';
 import { graphqlUploadExpress } from 'graphql-upload-minimal';
 import { useServer } from 'graphql-ws/use/ws';
-import { WebSocketServer } from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
 import type { DataSource } from 'typeorm';
+import type { KeyRing } from '../auth/api-keys';
+import { requireApiKey, viewerOf } from '../auth/http-auth';
+import { authenticateConnection, connectionViewer } from '../auth/ws-auth';
 import type { Logger } from '../logger';
 import type { Context, Services } from '../schema/context';
 import { downloadHandler } from './downloads';
@@ -26,6 +29,8 @@ export interface HttpDeps {
   embedded: boolean;
   publicUrl?: string;
   maxUploadBytes: number;
+  maxJsonBytes: number;
+  keys: KeyRing;
   log: Logger;
 }
 
@@ -42,10 +47,15 @@ export async function createHttpApp(deps: HttpDeps): Promise<{ app: express.Expr
   const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
   // ws re-emits the HTTP server's errors (e.g. port in use); startServer reports those itself.
   wsServer.on('error', () => {});
-  const wsCleanup = useServer<Record<string, unknown>, { request: http.IncomingMessage }>(
+  const wsCleanup = useServer<Record<string, unknown>, { request: http.IncomingMessage; socket: WebSocket }>(
     {
       schema,
-      context: (ctx): Context => ({ services, baseUrl: baseUrlOf(ctx.extra.request.headers) }),
+      onConnect: (ctx) => authenticateConnection(deps.keys, ctx.connectionParams, ctx.extra.socket) !== null,
+      context: (ctx): Context => ({
+        services,
+        baseUrl: baseUrlOf(ctx.extra.request.headers),
+        viewer: connectionViewer(deps.keys, ctx.connectionParams)!,
+      }),
       onError: (_ctx, _id, _payload, errors) => {
         for (const e of errors) if (!e.extensions?.code) log.error('Subscription error', e);
       },
@@ -83,21 +93,30 @@ export async function createHttpApp(deps: HttpDeps): Promise<{ app: express.Expr
   const app = express();
   app.disable('x-powered-by');
   app.get('/healthz', healthHandler(deps.dataSource, services.boundarySets, deps.grids, deps.embedded));
-  app.get('/downloads/:id', downloadHandler(services.conversions));
+  app.get('/downloads/:id', downloadHandler(services.conversions, services.downloadLinks, deps.keys));
   app.use(
     '/graphql',
+    requireApiKey(deps.keys),
     guardMultipart,
     graphqlUploadExpress({ maxFileSize: deps.maxUploadBytes, maxFiles: 1 }),
-    express.json({ limit: '1mb' }),
-    expressMiddleware(apollo, { context: async ({ req }) => ({ services, baseUrl: baseUrlOf(req.headers) }) }),
+    express.json({ limit: deps.maxJsonBytes }),
+    refuseBatches,
+    expressMiddleware(apollo, { context: async ({ req, res }) => ({ services, baseUrl: baseUrlOf(req.headers), viewer: viewerOf(res) }) }),
   );
   app.use(express.static(PUBLIC_DIR));
   app.use((err: Error & { status?: number }, req: Request, res: Response, _next: NextFunction) => {
     // A malformed multipart body is the client's mistake even when the parser reports it as internal.
     const status = err.status ?? (req.is('multipart/form-data') ? 400 : 500);
     if (status >= 500) log.error('HTTP error', err);
-    const code = status === 413 ? 'FILE_TOO_LARGE' : status < 500 ? 'BAD_REQUEST' : 'INTERNAL_SERVER_ERROR';
-    res.status(status).json({ errors: [{ message: status < 500 ? err.message : 'Internal server error', extensions: { code } }] });
+    const tooLarge = status === 413 ? (req.is('multipart/form-data') ? 'FILE_TOO_LARGE' : 'REQUEST_TOO_LARGE') : null;
+    const code = tooLarge ?? (status < 500 ? 'BAD_REQUEST' : 'INTERNAL_SERVER_ERROR');
+    const message =
+      tooLarge === 'REQUEST_TOO_LARGE'
+        ? `요청 본문이 ${Math.round(deps.maxJsonBytes / 1024)} KB 한도보다 큽니다. · The request body is larger than the ${Math.round(deps.maxJsonBytes / 1024)} KB limit (MAX_JSON_KB).`
+        : status < 500
+          ? err.message
+          : 'Internal server error';
+    res.status(status).json({ errors: [{ message, extensions: { code } }] });
   });
 
   return { app, stop: () => apollo.stop() };
@@ -126,6 +145,25 @@ function guardMultipart(req: Request, res: Response, next: NextFunction): void {
     return;
   }
   next();
+}
+
+/**
+ * Batched operations (a JSON array of them) would multiply every per-request limit, so they are
+ * refused with a code, before Apollo (which has them off too, but answers without one).
+ */
+function refuseBatches(req: Request, res: Response, next: NextFunction): void {
+  if (!Array.isArray(req.body)) {
+    next();
+    return;
+  }
+  res.status(400).json({
+    errors: [
+      {
+        message: '여러 작업을 한 요청에 묶어 보낼 수 없습니다. 하나씩 보내세요. · Batched GraphQL requests are not accepted; send one operation per request.',
+        extensions: { code: 'BATCH_NOT_SUPPORTED' },
+      },
+    ],
+  });
 }
 
 /** Honours X-Forwarded-Proto/Host so links are right behind a reverse proxy. */

@@ -12,6 +12,7 @@ import type { DetectedSheet } from '../entities/Conversion';
 import { UserInputError } from '../errors';
 import { lookupPoint } from '../geocode/point-lookup';
 import type { MatchResult } from '../geocode/result-codes';
+import { withLimits, type SourceLimits } from '../reading/limited-source';
 import { detectInputFormat, openTableSource } from '../reading/open-source';
 import type { CellValue } from '../reading/table-source';
 
@@ -63,6 +64,8 @@ export interface PreviewDeps {
   sets: BoundarySetService;
   catalogs: CatalogCache;
   maxUploadBytes: number;
+  /** MAX_SHEETS and MAX_COLUMNS; unlimited when absent. */
+  limits?: SourceLimits;
   defaultMaxDistanceMeters: number;
 }
 
@@ -90,7 +93,8 @@ export class PreviewService {
     const uploadPath = store.uploadPath(id);
     try {
       const format = detectInputFormat(fileName, await store.head(uploadPath));
-      const source = await openTableSource(uploadPath, fileName, format);
+      const opened = await openTableSource(uploadPath, fileName, format);
+      const source = this.deps.limits ? withLimits(opened, this.deps.limits) : opened;
       const { layout, samples } = await inspectFile(source, options, rowCount);
       const catalog = await this.deps.catalogs.get(set.id);
       const maxDistanceMeters = options.maxDistanceMeters ?? this.deps.defaultMaxDistanceMeters;
