@@ -10,7 +10,10 @@ import { CatalogCache } from '../src/boundaries/catalog';
 import { BoundarySetService } from '../src/boundaries/set-service';
 import { loadConfig } from '../src/config';
 import { openDatabase } from '../src/db/database';
+import { Geocoder } from '../src/geocode/geocoder';
+import { InteriorGridCache } from '../src/geocode/interior-grid-cache';
 import { ReverseGeocodeService } from '../src/geocode/reverse-geocode-service';
+import { createLogger } from '../src/logger';
 
 const [tsv, setName = 'tl-scco'] = process.argv.slice(2);
 if (!tsv) {
@@ -21,7 +24,10 @@ const config = loadConfig();
 const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
 try {
   const sets = new BoundarySetService(db.dataSource);
-  const service = new ReverseGeocodeService(db.dataSource, sets, new CatalogCache(db.dataSource), 200);
+  const catalogs = new CatalogCache(db.dataSource);
+  // No interior grid is loaded: every point goes through PostGIS, with the same answers.
+  const geocoder = new Geocoder(db.dataSource, catalogs, new InteriorGridCache(db.dataSource, createLogger('error'), false));
+  const service = new ReverseGeocodeService(db.dataSource, sets, catalogs, geocoder, 200);
   const set = await sets.resolve(setName);
   const q = (sql: string, params: unknown[] = []) => db.dataSource.query(sql, [set.id, ...params]);
   const show = (label: string, r: Awaited<ReturnType<typeof service.lookup>>) =>

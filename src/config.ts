@@ -54,7 +54,7 @@ const EnvSchema = z.object({
   PROGRESS_INTERVAL_MS: z.coerce.number().int().min(0).default(250),
   /** Match points in cells wholly inside one polygon without PostGIS (see src/geocode/interior-grid.ts). */
   INTERIOR_GRID: z.enum(['on', 'off']).default('on'),
-  LOG_LEVEL: z.enum(['silent', 'error', 'info', 'debug']).default('info'),
+  LOG_LEVEL: z.enum(['silent', 'error', 'warn', 'info', 'debug']).default('info'),
 });
 
 export interface Config {
@@ -79,7 +79,7 @@ export interface Config {
   maxDistanceMeters: number;
   progressIntervalMs: number;
   interiorGrid: boolean;
-  logLevel: 'silent' | 'error' | 'info' | 'debug';
+  logLevel: 'silent' | 'error' | 'warn' | 'info' | 'debug';
 }
 
 /** Sizes a request or a file may not exceed; each has its own error code (README: Limits). */

@@ -5,7 +5,7 @@ import { DownloadLinks, downloadSecret } from './auth/download-links';
 import { protectedModeProblem } from './auth/protected-mode';
 import { CatalogCache } from './boundaries/catalog';
 import { ensureDefaultBoundarySet } from './boundaries/default-set';
-import { BoundarySetService, deepestLevel } from './boundaries/set-service';
+import { BoundarySetService } from './boundaries/set-service';
 import type { Config } from './config';
 import { ConversionService } from './conversion/conversion-service';
 import { FileStore } from './conversion/file-store';
@@ -14,8 +14,11 @@ import { Retention, startRetentionSweeps } from './conversion/retention';
 import { ConversionRunner } from './conversion/runner';
 import { Worker } from './conversion/worker';
 import { openDatabase, type Database } from './db/database';
+import { checkSqlFunctions } from './db/function-drift';
+import { Geocoder } from './geocode/geocoder';
 import { InteriorGridCache } from './geocode/interior-grid-cache';
 import { ReverseGeocodeService } from './geocode/reverse-geocode-service';
+import { geocodeSqlFunctions } from './geocode/sql-functions';
 import { warmUpGeocoder } from './geocode/warm-up';
 import { createHttpApp } from './http/app';
 import { createLogger, type Logger } from './logger';
@@ -25,7 +28,7 @@ import { PgNotifyBus } from './pubsub/pg-notify-bus';
 import type { ProgressBus } from './pubsub/progress-bus';
 import { ThrottledPublisher } from './pubsub/throttled-publisher';
 import type { Services } from './schema/context';
-import { buildAppSchema } from './schema/build';
+import { buildAppSchema } from './resolvers/build-schema';
 
 export interface RunningServer {
   /** http://host:port of the listening server. */
@@ -62,6 +65,7 @@ export async function startServer(
   if (refusal) throw new Error(refusal);
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const { dataSource } = db;
+  const sqlFunctions = await checkSqlFunctions(dataSource, geocodeSqlFunctions(), log);
   const downloadLinks = new DownloadLinks(await downloadSecret(dataSource, config.downloadSecret), config.downloadUrlTtlSeconds);
   // Across instances only a real PostgreSQL can carry progress; PGlite is one process anyway.
   const bus: ProgressBus = db.embedded ? new InProcessBus() : await PgNotifyBus.connect(db.url, log);
@@ -69,19 +73,19 @@ export async function startServer(
   const store = new FileStore(config.dataDir);
   const boundarySets = new BoundarySetService(dataSource, config.defaultBoundarySet);
   const catalogs = new CatalogCache(dataSource);
-  const queue = new JobQueue(dataSource, config.leaseSeconds);
-  const retention = new Retention(dataSource, store, config.retentionSeconds);
+  const queue = new JobQueue(dataSource, config.leaseSeconds, publisher);
+  const retention = new Retention(dataSource, queue, store, config.retentionSeconds);
   const grids = new InteriorGridCache(dataSource, log, config.interiorGrid);
+  const geocoder = new Geocoder(dataSource, catalogs, grids);
   const runner = new ConversionRunner({
     dataSource,
     queue,
     store,
     catalogs,
     sets: boundarySets,
-    publisher,
+    geocoder,
     chunkRows: config.chunkRows,
     defaultMaxDistanceMeters: config.maxDistanceMeters,
-    grids,
     limits: config.limits,
   });
   const worker = new Worker(
@@ -89,17 +93,16 @@ export async function startServer(
     queue,
     runner,
     store,
-    publisher,
     { slots: config.workers, leaseSeconds: config.leaseSeconds, maxAttempts: config.maxAttempts, pollMs: 1000 },
     log,
   );
   const services: Services = {
     conversions: new ConversionService(
       dataSource,
+      queue,
       store,
       boundarySets,
       bus,
-      publisher,
       config.maxUploadBytes,
       () => worker.wake(),
       retention,
@@ -107,12 +110,13 @@ export async function startServer(
     ),
     downloadLinks,
     boundarySets,
-    reverseGeocode: new ReverseGeocodeService(dataSource, boundarySets, catalogs, config.maxDistanceMeters),
+    reverseGeocode: new ReverseGeocodeService(dataSource, boundarySets, catalogs, geocoder, config.maxDistanceMeters),
     preview: new PreviewService({
       dataSource,
       store,
       sets: boundarySets,
       catalogs,
+      geocoder,
       maxUploadBytes: config.maxUploadBytes,
       limits: config.limits,
       defaultMaxDistanceMeters: config.maxDistanceMeters,
@@ -128,6 +132,7 @@ export async function startServer(
     services,
     dataSource,
     grids,
+    sqlFunctions,
     embedded: db.embedded,
     publicUrl: config.publicUrl,
     maxUploadBytes: config.maxUploadBytes,
@@ -162,17 +167,11 @@ export async function startServer(
     // once both are in, one made-up chunk warms the geocoder up.
     const set = await boundarySets.resolve().catch(() => null);
     if (set) {
-      const level = deepestLevel(set);
-      warmUp = Promise.all([grids.prepareSet(set), catalogs.get(set.id)])
-        .then(async ([, catalog]) => {
+      warmUp = geocoder
+        .prepare(set.id)
+        .then(async () => {
           if (closing) return;
-          await warmUpGeocoder(dataSource.manager, {
-            setId: set.id,
-            maxDistanceMeters: config.maxDistanceMeters,
-            levelsDeepestFirst: catalog.levelsDeepestFirst,
-            grid: grids.get(set.id, level),
-            boxes: catalog.boxes(level),
-          });
+          await warmUpGeocoder(geocoder, { setId: set.id, maxDistanceMeters: config.maxDistanceMeters });
         })
         .catch((err) => log.error(`Could not warm the geocoder up on boundary set ${set.id}`, err));
     }

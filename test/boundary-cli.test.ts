@@ -11,7 +11,7 @@ const SET = 'tl-scco-cli';
 
 /** `npm run boundaries -- …` as a user runs it: a separate process on the configured database. */
 function cli(args: string[], env: Record<string, string>) {
-  const run = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/boundaries/cli.ts'), ...args], {
+  const run = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli/boundaries.ts'), ...args], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     encoding: 'utf8',

@@ -28,7 +28,9 @@ describe('conversion end to end', () => {
   test('healthz answers 200 once migrated with a boundary set', async () => {
     const res = await fetch(`${server.url}/healthz`);
     assert.equal(res.status, 200);
-    assert.equal(((await res.json()) as { status: string }).status, 'ok');
+    const body = (await res.json()) as { status: string; sqlFunctions: unknown };
+    assert.equal(body.status, 'ok');
+    assert.deepEqual(body.sqlFunctions, { status: 'ok' });
   });
 
   test('EPSG:5179 centroids: progress, download, rows in order, codes agree with an independent point-in-polygon', async () => {

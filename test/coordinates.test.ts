@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { readChunkCoordinates, readPoint } from '../src/conversion/coordinates';
+import { readChunkCoordinates, readPoint } from '../src/detection/coordinates';
 
 test('plain numbers and number text are read as they are', () => {
   assert.deepEqual(readPoint('127.008439', '37.682737', 4326), { x: 127.008439, y: 37.682737, invalidReason: null });

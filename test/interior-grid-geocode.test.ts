@@ -4,10 +4,10 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { BoundaryCatalog } from '../src/boundaries/catalog';
 import { deepestLevel } from '../src/boundaries/set-service';
-import { geocodeChunk, type ChunkInput, type ChunkRequest, type GeocodedChunk } from '../src/geocode/chunk-geocoder';
+import { geocodeChunk, resultAt, type ChunkInput, type ChunkRequest, type GeocodedChunk } from '../src/geocode/chunk-geocoder';
 import { GRID_MAX_Z, GRID_ORIGIN_X, GRID_ORIGIN_Y, type InteriorGrid } from '../src/geocode/interior-grid';
 import { InteriorGridCache } from '../src/geocode/interior-grid-cache';
-import type { PolygonBoxes } from '../src/geocode/polygon-boxes';
+import type { PolygonBoxes } from '../src/boundaries/polygon-boxes';
 import { createLogger } from '../src/logger';
 import { pointGenerator, seededRandom } from '../bench/generate-csv';
 import { FIXTURES, startTestServer, type TestServer } from './helpers/server';
@@ -38,7 +38,7 @@ describe(`interior grid against PostGIS alone (${process.env.DATABASE_URL ? 'Pos
   });
   after(() => server?.close());
 
-  /** Geocoding stores nothing (commitChunk does), so the same rows can be geocoded again. */
+  /** Geocoding stores nothing, so the same rows can be geocoded again. */
   const geocode = (request: ChunkRequest): Promise<GeocodedChunk> => geocodeChunk(server.db.dataSource.manager, request);
 
   async function compare(input: ChunkInput, srid: number, maxDistanceMeters = 200): Promise<GeocodedChunk> {
@@ -47,15 +47,14 @@ describe(`interior grid against PostGIS alone (${process.env.DATABASE_URL ? 'Pos
     const withGrid = await geocode({ ...base, input, srid, maxDistanceMeters, grid, boxes });
     const postgisOnly = await geocode({ ...base, input, srid, maxDistanceMeters, grid: null, boxes: null });
     assert.equal(postgisOnly.gridMatches, 0);
-    assert.equal(withGrid.results.length, input.xs.length);
+    assert.equal(withGrid.rowCount, input.xs.length);
     for (let i = 0; i < input.xs.length; i++) {
-      assert.deepEqual(withGrid.results[i], postgisOnly.results[i], `row ${i} at (${input.xs[i]}, ${input.ys[i]})`);
+      assert.deepEqual(resultAt(withGrid, i), resultAt(postgisOnly, i), `row ${i} at (${input.xs[i]}, ${input.ys[i]})`);
     }
     return withGrid;
   }
 
   const asInput = (points: [number, number][]): ChunkInput => ({
-    firstRowNo: 0,
     xs: Float64Array.from(points, ([x]) => x),
     ys: Float64Array.from(points, ([, y]) => y),
     invalidReasons: new Map(),
@@ -67,12 +66,12 @@ describe(`interior grid against PostGIS alone (${process.env.DATABASE_URL ? 'Pos
     input.invalidReasons.set(5, 'not a number: "abc"');
     const outcome = await compare(input, 4326);
     assert.ok(outcome.gridMatches > 0.85 * input.xs.length, `the grid decided ${outcome.gridMatches} of ${input.xs.length}`);
-    assert.equal(outcome.results[5].result, 3 /* INVALID */);
-    assert.equal(outcome.results[5].reason, 'not a number: "abc"');
+    assert.equal(resultAt(outcome, 5).result, 3 /* INVALID */);
+    assert.equal(resultAt(outcome, 5).reason, 'not a number: "abc"');
     // Out at sea, far from the coast: CLEAR, so NO_MATCH without a nearest search.
     const sea = await geocode({ ...base, input: asInput([[125.0, 34.5]]), srid: 4326, grid });
     assert.equal(sea.gridMatches, 1);
-    assert.equal(sea.results[0].result, 2 /* NO_MATCH */);
+    assert.equal(resultAt(sea, 0).result, 2 /* NO_MATCH */);
   });
 
   test('points on cell corners and edges next to 읍면동 borders: same results', async () => {

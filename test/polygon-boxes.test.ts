@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { PolygonBoxes } from '../src/geocode/polygon-boxes';
+import { PolygonBoxes } from '../src/boundaries/polygon-boxes';
 import { seededRandom } from '../bench/generate-csv';
 
 test('the polygons whose box holds a point: the same as testing every box', () => {

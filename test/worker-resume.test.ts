@@ -7,9 +7,11 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { CatalogCache } from '../src/boundaries/catalog';
 import { FileStore } from '../src/conversion/file-store';
+import { packChunk } from '../src/conversion/chunk-store';
+import { JobLostError } from '../src/conversion/errors';
 import { JobQueue } from '../src/conversion/job-queue';
 import { ConversionRunner } from '../src/conversion/runner';
-import { commitChunk, geocodeChunk } from '../src/geocode/chunk-geocoder';
+import { Geocoder, onePoint } from '../src/geocode/geocoder';
 import { InProcessBus } from '../src/pubsub/in-process-bus';
 import { ThrottledPublisher } from '../src/pubsub/throttled-publisher';
 import { gql, uploadConversion, waitForConversion } from './helpers/graphql';
@@ -29,7 +31,7 @@ describe('worker queue: claim, lease, resume, cancel', () => {
 
   before(async () => {
     server = await startTestServer({ CHUNK_ROWS: '200', LEASE_SECONDS: '30' }, { startWorker: false });
-    queue = new JobQueue(server.db.dataSource, 30);
+    queue = new JobQueue(server.db.dataSource, 30, new ThrottledPublisher(new InProcessBus()));
   });
   after(() => server?.close());
 
@@ -43,23 +45,24 @@ describe('worker queue: claim, lease, resume, cancel', () => {
     // between chunks and never releases its lease, as a killed process would.
     const job = await queue.claim('doomed-worker');
     assert.equal(job?.id, id);
+    const catalogs = new CatalogCache(server.db.dataSource);
     const runner = new ConversionRunner({
       dataSource: server.db.dataSource,
       queue,
       store: new FileStore(server.dataDir),
-      catalogs: new CatalogCache(server.db.dataSource),
+      catalogs,
       sets: server.services.boundarySets,
-      publisher: new ThrottledPublisher(new InProcessBus()),
+      geocoder: new Geocoder(server.db.dataSource, catalogs, server.grids),
       chunkRows: 200,
       defaultMaxDistanceMeters: 200,
-      grids: server.grids,
     });
     const crash = new AbortController();
     const watcher = setInterval(async () => {
       const [row] = await sql(`SELECT processed_rows FROM conversions WHERE id = $1`, [id]);
       if (row?.processed_rows >= 400) crash.abort(new Error('simulated crash'));
     }, 5);
-    await assert.rejects(runner.run(job!, 'doomed-worker', crash.signal), /simulated crash/);
+    const doomed = { jobId: id, workerId: 'doomed-worker' };
+    await assert.rejects(runner.run(job!, doomed, crash.signal), /simulated crash/);
     clearInterval(watcher);
 
     const [dead] = await sql(`SELECT status, processed_rows, attempts FROM conversions WHERE id = $1`, [id]);
@@ -80,7 +83,8 @@ describe('worker queue: claim, lease, resume, cancel', () => {
     const [final] = await sql(`SELECT attempts FROM conversions WHERE id = $1`, [id]);
     assert.equal(final.attempts, 2);
     // The doomed worker no longer owns the job: its writes are refused.
-    assert.equal(await queue.updateOwned(id, 'doomed-worker', { phase: 'GEOCODING' }), false);
+    await assert.rejects(queue.setPhase(doomed, 'GEOCODING'), JobLostError);
+    assert.equal(await queue.renew(doomed), false);
 
     const [sheet] = await readWorkbook((await download(done.downloadUrl)).bytes);
     const input = fs.readFileSync(CENTROIDS, 'utf8').trim().split('\n').slice(1).map((l) => l.split('\t')[0]);
@@ -123,23 +127,17 @@ describe('worker queue: claim, lease, resume, cancel', () => {
     const id = body.data!.createConversion.id as string;
     assert.equal((await queue.claim('owner'))?.id, id);
     const set = await server.services.boundarySets.resolve();
-    const db = server.db.dataSource.manager;
-    const geocoded = await geocodeChunk(db, {
-      setId: set.id,
-      srid: 4326,
-      maxDistanceMeters: 200,
-      levelsDeepestFirst: set.levels.map((l) => l.level).sort((a, b) => b - a),
-      input: { firstRowNo: 0, xs: Float64Array.of(126.97), ys: Float64Array.of(37.57), invalidReasons: new Map() },
-    });
-    const counters = { processed_rows: 1, matched_rows: 1 };
+    const geocoder = new Geocoder(server.db.dataSource, new CatalogCache(server.db.dataSource), server.grids);
+    const chunk = packChunk(0, await geocoder.geocode({ setId: set.id, srid: 4326, maxDistanceMeters: 200 }, onePoint(126.97, 37.57)));
+    const counters = { processedRows: 1, matchedRows: 1, nearestRows: 0, unmatchedRows: 0, invalidRows: 0 };
     const stored = async () => {
       const [chunks] = await sql(`SELECT count(*)::int AS n FROM conversion_chunks WHERE conversion_id = $1`, [id]);
       const [job] = await sql(`SELECT processed_rows FROM conversions WHERE id = $1`, [id]);
       return { chunks: chunks.n, processed: job.processed_rows };
     };
-    assert.equal(await commitChunk(db, geocoded, queue.ownedUpdate(id, 'someone-else', counters)), false);
+    await assert.rejects(queue.commitChunk({ jobId: id, workerId: 'someone-else' }, chunk, counters), JobLostError);
     assert.deepEqual(await stored(), { chunks: 0, processed: 0 }, 'neither the results nor the counters');
-    assert.equal(await commitChunk(db, geocoded, queue.ownedUpdate(id, 'owner', counters)), true);
+    await queue.commitChunk({ jobId: id, workerId: 'owner' }, chunk, counters);
     assert.deepEqual(await stored(), { chunks: 1, processed: 1 }, 'both');
     await gql(server.graphqlUrl, `mutation ($id: ID!) { cancelConversion(id: $id) { status } }`, { id });
   });

@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import type { BoundaryLevelInfo } from '../entities/BoundarySet';
-import { PolygonBoxes } from '../geocode/polygon-boxes';
+import { PolygonBoxes } from './polygon-boxes';
 
 export interface CatalogEntry {
   id: number;

@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { assertKnownSrid } from '../geocode/srid';
+import { assertKnownSrid } from './srid';
 import { importBoundarySet, type ImportProgress, type ImportReport } from './import-service';
 import { planImport, type ImportFilesOptions, type ImportPlan } from './import-plan';
 

@@ -3,7 +3,7 @@ import { UserInputError } from '../errors';
 import { detectSheetLayout, type SheetLayout } from '../detection/sheet-layout';
 import { numberIn } from '../detection/numbers';
 import type { Row, TableSource } from '../reading/table-source';
-import { resolveColumnSpec } from './columns';
+import { resolveColumnSpec } from '../detection/columns';
 
 /**
  * Rows of each sheet kept for detection: room for title rows above the header and a sample of

@@ -1,5 +1,5 @@
 import type { BoundaryCatalog } from '../boundaries/catalog';
-import type { StoredResult } from '../geocode/chunk-geocoder';
+import type { PointResult } from '../geocode/chunk-geocoder';
 import { resultFromCode } from '../geocode/result-codes';
 import type { CellValue } from '../reading/table-source';
 
@@ -16,14 +16,15 @@ export class AppendedColumns {
     this.header = [...catalog.levels.map((l) => l.name), '주소', '코드', '결과', '비고'];
   }
 
-  valuesFor(result: StoredResult): CellValue[] {
+  valuesFor(result: PointResult): CellValue[] {
     const entry = result.boundaryId === null ? undefined : this.catalog.get(result.boundaryId);
     const levels = this.catalog.levels.map((l) => entry?.names[l.level] ?? null);
     return [...levels, entry?.address ?? null, entry?.code ?? null, resultFromCode(result.result), noteFor(result)];
   }
 }
 
-function noteFor(result: StoredResult): string | null {
+/** The 비고 column: why a row is INVALID, or how far a NEAREST match lies outside its polygon. */
+export function noteFor(result: PointResult): string | null {
   if (result.reason) return result.reason;
   if (result.distanceMeters !== null) return `${Math.round(result.distanceMeters)} m outside the nearest boundary`;
   return null;

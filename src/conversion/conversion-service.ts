@@ -6,9 +6,9 @@ import type { BoundarySetService } from '../boundaries/set-service';
 import { Conversion, TERMINAL_STATUSES, type ConversionStatus } from '../entities/Conversion';
 import { NotFoundError, UserInputError } from '../errors';
 import type { ProgressBus } from '../pubsub/progress-bus';
-import type { ThrottledPublisher } from '../pubsub/throttled-publisher';
 import { detectInputFormat } from '../reading/open-source';
 import type { FileStore } from './file-store';
+import type { JobQueue } from './job-queue';
 import { beforeReadingUpload, checkRequestOptions } from './request-checks';
 import type { Retention } from './retention';
 
@@ -27,10 +27,10 @@ export interface IncomingFile {
 export class ConversionService {
   constructor(
     private readonly dataSource: DataSource,
+    private readonly queue: JobQueue,
     private readonly store: FileStore,
     private readonly sets: BoundarySetService,
     private readonly bus: ProgressBus,
-    private readonly publisher: ThrottledPublisher,
     private readonly maxUploadBytes: number,
     private readonly onQueued: () => void,
     private readonly retention: Retention,
@@ -51,32 +51,11 @@ export class ConversionService {
     const uploadPath = this.store.uploadPath(id);
     try {
       detectInputFormat(fileName, await this.store.head(uploadPath));
-      const repo = this.dataSource.getRepository(Conversion);
-      const conversion = repo.create({
-        id,
-        owner: viewer.name,
-        fileName,
-        uploadPath,
-        fileSize: size,
-        options,
-        status: 'QUEUED',
-        phase: 'WAITING',
-        totalRows: null,
-        error: null,
-        boundarySetId: null,
-        detected: null,
-        outputPath: null,
-        timings: null,
-        workerId: null,
-        leaseExpiresAt: null,
-        startedAt: null,
-        finishedAt: null,
-      });
       // Checked again at the insert: uploads of one key that ran side by side passed the first check together.
       await this.dataSource.transaction(async (tx) => {
         if (viewer.name !== null) await tx.query(`SELECT pg_advisory_xact_lock(hashtext('conversions-of:' || $1))`, [viewer.name]);
         await this.checkActiveLimit(viewer.name, tx);
-        await tx.getRepository(Conversion).insert(conversion);
+        await this.queue.enqueue({ id, fileName, uploadPath, fileSize: size, options, owner: viewer.name }, tx);
       });
       this.onQueued();
       return (await this.get(id))!;
@@ -135,8 +114,6 @@ export class ConversionService {
   async delete(id: string, viewer: Viewer = ANONYMOUS_VIEWER): Promise<Conversion> {
     await this.findOrFail(id, viewer);
     await this.retention.expireNow(id);
-    this.publisher.publish(id, true);
-    this.publisher.done(id);
     return (await this.get(id))!;
   }
 
@@ -146,19 +123,14 @@ export class ConversionService {
    */
   async cancel(id: string, viewer: Viewer = ANONYMOUS_VIEWER): Promise<Conversion> {
     const existing = await this.findOrFail(id, viewer);
-    if (TERMINAL_STATUSES.includes(existing.status)) {
-      throw new UserInputError(`Conversion ${id} is already ${existing.status}.`, 'ALREADY_FINISHED');
+    const cancelledFrom = await this.queue.cancel(id);
+    if (cancelledFrom === null) {
+      const now = (await this.get(id)) ?? existing;
+      throw new UserInputError(`Conversion ${id} is already ${now.status}.`, 'ALREADY_FINISHED');
     }
-    await this.dataSource.query(
-      `UPDATE conversions SET status = 'CANCELLED', phase = 'DONE', finished_at = now(), updated_at = now()
-        WHERE id = $1 AND status IN ('QUEUED', 'RUNNING')`,
-      [id],
-    );
-    const after = (await this.get(id))!;
-    if (existing.status === 'QUEUED') await this.store.remove(existing.uploadPath);
-    this.publisher.publish(id, true);
-    this.publisher.done(id);
-    return after;
+    // A queued job's upload is read by no one now; a running job's worker cleans up after itself.
+    if (cancelledFrom === 'QUEUED') await this.store.remove(existing.uploadPath);
+    return (await this.get(id))!;
   }
 
   /**

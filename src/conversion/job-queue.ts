@@ -1,18 +1,89 @@
-import type { DataSource, EntityManager } from 'typeorm';
-import { Conversion } from '../entities/Conversion';
+import type { DataSource } from 'typeorm';
+import { Conversion, type DetectedLayout, type PhaseTimings, type StoredConversionOptions } from '../entities/Conversion';
+import type { ThrottledPublisher } from '../pubsub/throttled-publisher';
+import type { PackedChunk } from './chunk-store';
+import { JobLostError } from './errors';
+
+/** A worker's hold on a claimed job: the job's id and the worker that claimed it. */
+export interface Lease {
+  readonly jobId: string;
+  readonly workerId: string;
+}
+
+/** What a new job needs; everything else starts empty. */
+export interface NewJob {
+  id: string;
+  fileName: string;
+  uploadPath: string;
+  fileSize: number;
+  options: StoredConversionOptions;
+  /** Name of the API key that created it; null without keys. */
+  owner?: string | null;
+}
+
+/** A job that just became EXPIRED, with the files still to delete. */
+export interface ExpiredJob {
+  id: string;
+  uploadPath: string | null;
+  outputPath: string | null;
+}
+
+/** Something that runs a query: the data source, or a transaction's entity manager. */
+export interface Queryable {
+  query(sql: string, params?: unknown[]): Promise<any>;
+}
+
+/** The row counts a job has committed, each chunk's results with the counters that cover them. */
+export interface JobCounters {
+  processedRows: number;
+  matchedRows: number;
+  nearestRows: number;
+  unmatchedRows: number;
+  invalidRows: number;
+}
+
+/** The phases of a RUNNING job a worker moves it through (claim sets the first one). */
+export type WorkingPhase = 'ANALYZING' | 'GEOCODING' | 'FINISHING';
+
+/**
+ * The lease holds: the job is RUNNING and claimed by this worker. A cancel, a failure or a
+ * takeover after the lease ran out ends it; every write of a worker is guarded by it.
+ */
+const HELD = `id = $1 AND worker_id = $2 AND status = 'RUNNING'`;
 
 /**
  * The conversions table is the job queue (in the manner of graphile-worker): a worker claims the
  * oldest claimable job with FOR UPDATE SKIP LOCKED, so any number of workers in any number of
  * processes never take the same job, and holds it with a lease it renews. A job whose lease ran
  * out (its process died) becomes claimable again and resumes after its last committed chunk.
+ *
+ * Every change of a job's status or phase is one verb here, and each tells the job's watchers
+ * (phase and status changes at once, chunk progress throttled):
+ *
+ *   enqueue → QUEUED ── claim ──→ RUNNING ── complete ──→ COMPLETED
+ *                 │                 │  ╰──── fail ──────→ FAILED
+ *                 ╰──── cancel ─────┴──────────────────→ CANCELLED
+ *   COMPLETED ── expireCompletedBefore (retention) ──→ EXPIRED ←── expire (deleteConversion, any status)
+ *
+ * and, while RUNNING: renew, setPhase, pinBoundarySet, recordAnalysis, commitChunk, release.
  */
 export class JobQueue {
   constructor(
     private readonly dataSource: DataSource,
     private readonly leaseSeconds: number,
+    private readonly publisher: ThrottledPublisher,
   ) {}
 
+  /** Stores a new QUEUED job (in the caller's transaction when given one). */
+  async enqueue(job: NewJob, tx: Queryable = this.dataSource): Promise<void> {
+    await tx.query(
+      `INSERT INTO conversions (id, file_name, upload_path, file_size, options, status, phase, owner)
+       VALUES ($1, $2, $3, $4, $5, 'QUEUED', 'WAITING', $6)`,
+      [job.id, job.fileName, job.uploadPath, job.fileSize, JSON.stringify(job.options), job.owner ?? null],
+    );
+  }
+
+  /** Takes the oldest QUEUED job, or a RUNNING one whose lease ran out, for this worker. */
   async claim(workerId: string): Promise<Conversion | null> {
     const rows: { id: string }[] = await this.dataSource.query(
       `UPDATE conversions c
@@ -28,17 +99,156 @@ export class JobQueue {
       [workerId, this.leaseSeconds],
     );
     const id = firstRows<{ id: string }>(rows)[0]?.id;
-    return id ? this.dataSource.getRepository(Conversion).findOneBy({ id }) : null;
+    if (!id) return null;
+    this.publisher.publish(id, true);
+    return this.dataSource.getRepository(Conversion).findOneBy({ id });
   }
 
-  /** Extends the lease; false when the job is no longer this worker's (cancelled or taken over). */
-  async renew(id: string, workerId: string, tx: EntityManager = this.dataSource.manager): Promise<boolean> {
-    const rows = await tx.query(
-      `UPDATE conversions SET lease_expires_at = now() + make_interval(secs => $3)
-        WHERE id = $1 AND worker_id = $2 AND status = 'RUNNING' RETURNING id`,
-      [id, workerId, this.leaseSeconds],
+  /** Extends the lease; false when it no longer holds (cancelled, failed or taken over). */
+  async renew(lease: Lease): Promise<boolean> {
+    const rows = await this.dataSource.query(
+      `UPDATE conversions SET lease_expires_at = now() + make_interval(secs => $3) WHERE ${HELD} RETURNING id`,
+      [lease.jobId, lease.workerId, this.leaseSeconds],
     );
     return firstRows(rows).length > 0;
+  }
+
+  /** Moves a running job to its next phase. */
+  async setPhase(lease: Lease, phase: WorkingPhase): Promise<void> {
+    await this.updateHeld(lease, `phase = $4`, [phase]);
+    this.publisher.publish(lease.jobId, true);
+  }
+
+  /** Records the boundary set version the job runs on, so a resumed attempt uses the same one. */
+  async pinBoundarySet(lease: Lease, setId: number): Promise<void> {
+    await this.updateHeld(lease, `boundary_set_id = $4`, [setId]);
+  }
+
+  /** Records what the analysis decided, so a resumed attempt reads the file the same way. */
+  async recordAnalysis(lease: Lease, detected: DetectedLayout, totalRows: number): Promise<void> {
+    await this.updateHeld(lease, `detected = $4, total_rows = $5`, [JSON.stringify(detected), totalRows]);
+  }
+
+  /**
+   * Stores a chunk's results and moves the job's counters past them, in one statement: both
+   * happen or neither, so a resumed job finds every row either committed with its counters or
+   * not at all. Nothing is stored once the lease no longer holds (JobLostError).
+   */
+  async commitChunk(lease: Lease, chunk: PackedChunk, counters: JobCounters): Promise<void> {
+    const rows: unknown[] = await this.dataSource.query(
+      `WITH held AS (
+         UPDATE conversions
+            SET processed_rows = $4, matched_rows = $5, nearest_rows = $6, unmatched_rows = $7, invalid_rows = $8,
+                updated_at = now(), lease_expires_at = now() + make_interval(secs => $3)
+          WHERE ${HELD} RETURNING id)
+       INSERT INTO conversion_chunks (conversion_id, first_row, row_count, boundary_ids, results, note_offsets, note_distances, note_reasons)
+       SELECT held.id, $9::integer, $10::integer, $11::bytea, $12::bytea, $13::integer[], $14::real[], $15::text[]
+         FROM held
+       RETURNING first_row`,
+      [
+        lease.jobId,
+        lease.workerId,
+        this.leaseSeconds,
+        counters.processedRows,
+        counters.matchedRows,
+        counters.nearestRows,
+        counters.unmatchedRows,
+        counters.invalidRows,
+        chunk.firstRow,
+        chunk.rowCount,
+        chunk.boundaryIds,
+        chunk.results,
+        chunk.noteOffsets,
+        chunk.noteDistances,
+        chunk.noteReasons,
+      ],
+    );
+    if (firstRows(rows).length === 0) throw new JobLostError(lease.jobId);
+    this.publisher.publish(lease.jobId);
+  }
+
+  /** RUNNING → COMPLETED, with the finished output. */
+  async complete(lease: Lease, done: { outputPath: string; timings: PhaseTimings }): Promise<void> {
+    await this.updateHeld(lease, `status = 'COMPLETED', phase = 'DONE', output_path = $4, timings = $5, finished_at = now()`, [
+      done.outputPath,
+      JSON.stringify(done.timings),
+    ]);
+    this.finished(lease.jobId);
+  }
+
+  /** RUNNING → FAILED with a message for the user; false when the lease no longer held. */
+  async fail(lease: Lease, message: string): Promise<boolean> {
+    const rows = await this.dataSource.query(
+      `UPDATE conversions SET status = 'FAILED', phase = 'DONE', error = $3, finished_at = now(), updated_at = now()
+        WHERE ${HELD} RETURNING id`,
+      [lease.jobId, lease.workerId, message],
+    );
+    const failed = firstRows(rows).length > 0;
+    if (failed) this.finished(lease.jobId);
+    return failed;
+  }
+
+  /**
+   * QUEUED or RUNNING → CANCELLED. Returns the status it was cancelled from, or null when the job
+   * had already ended (or does not exist). A running job's worker finds its lease gone at its
+   * next write and stops.
+   */
+  async cancel(jobId: string): Promise<'QUEUED' | 'RUNNING' | null> {
+    const rows: { status: 'QUEUED' | 'RUNNING' }[] = firstRows(
+      await this.dataSource.query(
+        `UPDATE conversions c SET status = 'CANCELLED', phase = 'DONE', finished_at = now(), updated_at = now()
+           FROM (SELECT id, status FROM conversions WHERE id = $1 AND status IN ('QUEUED', 'RUNNING') FOR UPDATE) was
+          WHERE c.id = was.id
+          RETURNING was.status`,
+        [jobId],
+      ),
+    );
+    if (rows.length === 0) return null;
+    this.finished(jobId);
+    return rows[0].status;
+  }
+
+  /**
+   * Any status → EXPIRED, at once (deleteConversion). A running job's worker finds its lease gone
+   * at its next write and discards what it made. Null when there is no such job.
+   */
+  async expire(jobId: string): Promise<ExpiredJob | null> {
+    const rows: ExpiredRow[] = await this.dataSource.query(
+      `WITH expired AS (
+         UPDATE conversions SET status = 'EXPIRED', phase = 'DONE', finished_at = coalesce(finished_at, now()), updated_at = now()
+          WHERE id = $1 RETURNING id, upload_path, output_path)
+       SELECT * FROM expired`,
+      [jobId],
+    );
+    if (rows.length === 0) return null;
+    this.finished(jobId);
+    return toExpiredJob(rows[0]);
+  }
+
+  /** COMPLETED longer than `seconds` ago → EXPIRED (retention), at most `limit` at a time. */
+  async expireCompletedBefore(seconds: number, limit: number): Promise<ExpiredJob[]> {
+    const rows: ExpiredRow[] = await this.dataSource.query(
+      `WITH due AS (
+         SELECT id FROM conversions
+          WHERE status = 'COMPLETED' AND finished_at < now() - make_interval(secs => $1::double precision)
+          ORDER BY finished_at LIMIT $2 FOR UPDATE SKIP LOCKED),
+       expired AS (
+         UPDATE conversions c SET status = 'EXPIRED', phase = 'DONE', updated_at = now()
+           FROM due WHERE c.id = due.id RETURNING c.id, c.upload_path, c.output_path)
+       SELECT * FROM expired`,
+      [seconds, limit],
+    );
+    for (const r of rows) this.finished(r.id);
+    return rows.map(toExpiredJob);
+  }
+
+  /** Gives a job back at once (on shutdown) so the next worker need not wait for the lease. */
+  async release(lease: Lease): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE conversions SET lease_expires_at = now(), phase = 'WAITING', updated_at = now() WHERE ${HELD}`,
+      [lease.jobId, lease.workerId],
+    );
+    this.publisher.publish(lease.jobId, true);
   }
 
   /**
@@ -55,56 +265,40 @@ export class JobQueue {
       const pid = Number(j.worker_id.slice(hostname.length + 1).split(':')[0]);
       return Number.isInteger(pid) && pid > 0 && pid !== process.pid && !isAlive(pid);
     });
-    for (const job of dead) await this.release(job.id, job.worker_id);
+    for (const job of dead) await this.release({ jobId: job.id, workerId: job.worker_id });
     return dead.map((j) => j.id);
   }
 
-  /** Gives a job back at once (on shutdown) so the next worker need not wait for the lease. */
-  async release(id: string, workerId: string): Promise<void> {
-    await this.dataSource.query(
-      `UPDATE conversions SET lease_expires_at = now(), phase = 'WAITING', updated_at = now()
-        WHERE id = $1 AND worker_id = $2 AND status = 'RUNNING'`,
-      [id, workerId],
+  async statusOf(jobId: string): Promise<Conversion['status'] | null> {
+    const [row]: { status: Conversion['status'] }[] = await this.dataSource.query(`SELECT status FROM conversions WHERE id = $1`, [jobId]);
+    return row?.status ?? null;
+  }
+
+  /** An update of a job whose lease holds, extending the lease; JobLostError when it no longer holds. */
+  private async updateHeld(lease: Lease, assignments: string, params: unknown[]): Promise<void> {
+    const rows = await this.dataSource.query(
+      `UPDATE conversions SET ${assignments}, updated_at = now(), lease_expires_at = now() + make_interval(secs => $3)
+        WHERE ${HELD} RETURNING id`,
+      [lease.jobId, lease.workerId, this.leaseSeconds, ...params],
     );
+    if (firstRows(rows).length === 0) throw new JobLostError(lease.jobId);
   }
 
-  /**
-   * Applies an update to a job this worker owns; false (nothing changed) when it does not own it
-   * any more. Every write of the worker goes through this guard.
-   */
-  async updateOwned(
-    id: string,
-    workerId: string,
-    set: Record<string, unknown>,
-    tx: EntityManager = this.dataSource.manager,
-  ): Promise<boolean> {
-    const { sql, params } = this.ownedUpdate(id, workerId, set);
-    return firstRows(await tx.query(sql, params)).length > 0;
-  }
-
-  /**
-   * updateOwned's statement (UPDATE … RETURNING id: a row only while the job is this worker's),
-   * for a caller that stores more in the same statement, such as a chunk's results (commitChunk).
-   */
-  ownedUpdate(id: string, workerId: string, set: Record<string, unknown>): { sql: string; params: unknown[] } {
-    const params: unknown[] = [id, workerId];
-    const assignments = Object.entries(set).map(([column, value]) => {
-      if (value === SQL_NOW) return `${column} = now()`;
-      params.push(serialize(value));
-      return `${column} = $${params.length}`;
-    });
-    const sql = `UPDATE conversions SET ${assignments.join(', ')}, updated_at = now(),
-              lease_expires_at = now() + make_interval(secs => ${Number(this.leaseSeconds)})
-        WHERE id = $1 AND worker_id = $2 AND status = 'RUNNING' RETURNING id`;
-    return { sql, params };
+  /** The job's final state goes out at once; then its throttling state is forgotten. */
+  private finished(jobId: string): void {
+    this.publisher.publish(jobId, true);
+    this.publisher.done(jobId);
   }
 }
 
-/** Marker for `updateOwned`: set the column to the database's now(). */
-export const SQL_NOW = Symbol('now');
+interface ExpiredRow {
+  id: string;
+  upload_path: string | null;
+  output_path: string | null;
+}
 
-function serialize(value: unknown): unknown {
-  return value !== null && typeof value === 'object' && !(value instanceof Date) ? JSON.stringify(value) : value;
+function toExpiredJob(r: ExpiredRow): ExpiredJob {
+  return { id: r.id, uploadPath: r.upload_path, outputPath: r.output_path };
 }
 
 /** TypeORM returns `[rows, affected]` for UPDATE … RETURNING on postgres; plain rows otherwise. */

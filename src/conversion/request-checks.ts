@@ -3,7 +3,7 @@ import type { DataSource } from 'typeorm';
 import type { BoundarySetService } from '../boundaries/set-service';
 import type { BoundarySet } from '../entities/BoundarySet';
 import type { StoredConversionOptions } from '../entities/Conversion';
-import { assertKnownSrid } from '../geocode/srid';
+import { assertKnownSrid } from '../boundaries/srid';
 import { parseConversionOptions } from './options';
 
 /**

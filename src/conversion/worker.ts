@@ -3,13 +3,12 @@ import os from 'node:os';
 import type { DataSource } from 'typeorm';
 import { UserInputError } from '../errors';
 import type { Logger } from '../logger';
-import type { ThrottledPublisher } from '../pubsub/throttled-publisher';
 import type { Conversion } from '../entities/Conversion';
 import { JobLostError, ShutdownError } from './errors';
 import { isProcessAlive } from '../util/process-alive';
 import type { FileStore } from './file-store';
 import { dropWorkingData } from './working-data';
-import type { JobQueue } from './job-queue';
+import type { JobQueue, Lease } from './job-queue';
 import type { ConversionRunner } from './runner';
 
 export interface WorkerOptions {
@@ -37,7 +36,6 @@ export class Worker {
     private readonly queue: JobQueue,
     private readonly runner: ConversionRunner,
     private readonly store: FileStore,
-    private readonly publisher: ThrottledPublisher,
     private readonly options: WorkerOptions,
     private readonly log: Logger,
   ) {}
@@ -85,61 +83,55 @@ export class Worker {
   }
 
   private async execute(job: Conversion): Promise<void> {
+    const lease: Lease = { jobId: job.id, workerId: this.id };
     if (job.attempts > this.options.maxAttempts) {
-      await this.fail(job, `Stopped after ${job.attempts - 1} attempts: the worker processing this file stopped each time.`);
+      await this.fail(job, lease, `Stopped after ${job.attempts - 1} attempts: the worker processing this file stopped each time.`);
       return;
     }
     const controller = new AbortController();
     this.active.set(job.id, controller);
     const heartbeat = setInterval(() => {
-      this.queue.renew(job.id, this.id).then(
+      this.queue.renew(lease).then(
         (owned) => owned || controller.abort(new JobLostError(job.id)),
         (err) => this.log.error(`Lease renewal of ${job.id} failed`, err),
       );
     }, (this.options.leaseSeconds * 1000) / 3);
     try {
       this.log.info(`Conversion ${job.id} (${job.fileName}) started, attempt ${job.attempts}, from row ${job.processedRows}`);
-      await this.runner.run(job, this.id, controller.signal);
+      await this.runner.run(job, lease, controller.signal);
       this.log.info(`Conversion ${job.id} completed`);
     } catch (err) {
-      await this.handleFailure(job, err);
+      await this.handleFailure(job, lease, err);
     } finally {
       clearInterval(heartbeat);
       this.active.delete(job.id);
     }
   }
 
-  private async handleFailure(job: Conversion, err: unknown): Promise<void> {
+  private async handleFailure(job: Conversion, lease: Lease, err: unknown): Promise<void> {
     if (err instanceof ShutdownError) {
-      await this.queue.release(job.id, this.id).catch((e) => this.log.error(`Could not release ${job.id}`, e));
+      await this.queue.release(lease).catch((e) => this.log.error(`Could not release ${job.id}`, e));
       this.log.info(`Conversion ${job.id} handed back at shutdown; it resumes after its last committed chunk`);
       return;
     }
     if (err instanceof JobLostError) {
-      const [row] = await this.dataSource.query(`SELECT status FROM conversions WHERE id = $1`, [job.id]);
-      if (row?.status === 'CANCELLED' || row?.status === 'EXPIRED') {
+      const status = await this.queue.statusOf(job.id);
+      if (status === 'CANCELLED' || status === 'EXPIRED') {
         // Cancelled or deleted: nothing it made may stay, not even an output finished in the meantime.
         await this.discard(job);
         await this.store.deleteConversionFiles({ id: job.id, uploadPath: job.uploadPath, outputPath: null }).catch(() => {});
-        this.log.info(`Conversion ${job.id} ${row.status === 'CANCELLED' ? 'cancelled' : 'deleted'}`);
+        this.log.info(`Conversion ${job.id} ${status === 'CANCELLED' ? 'cancelled' : 'deleted'}`);
       } else {
         this.log.info(`Conversion ${job.id} was taken over by another worker`);
       }
       return;
     }
     if (!(err instanceof UserInputError)) this.log.error(`Conversion ${job.id} failed`, err);
-    await this.fail(job, err instanceof UserInputError ? err.message : `Internal error: ${(err as Error).message}`);
+    await this.fail(job, lease, err instanceof UserInputError ? err.message : `Internal error: ${(err as Error).message}`);
   }
 
-  private async fail(job: Conversion, message: string): Promise<void> {
-    await this.dataSource.query(
-      `UPDATE conversions SET status = 'FAILED', phase = 'DONE', error = $3, finished_at = now(), updated_at = now()
-        WHERE id = $1 AND (worker_id = $2 OR worker_id IS NULL) AND status = 'RUNNING'`,
-      [job.id, this.id, message],
-    );
-    this.publisher.publish(job.id, true);
-    this.publisher.done(job.id);
-    await this.discard(job);
+  private async fail(job: Conversion, lease: Lease, message: string): Promise<void> {
+    if (await this.queue.fail(lease, message)) await this.discard(job);
   }
 
   private async discard(job: Conversion): Promise<void> {

@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import type { Conversion } from '../entities/Conversion';
+import { dropChunks } from './chunk-store';
 import type { FileStore } from './file-store';
 
 /**
@@ -7,6 +8,6 @@ import type { FileStore } from './file-store';
  * Dropped once it is COMPLETED (the output holds everything), FAILED or CANCELLED.
  */
 export async function dropWorkingData(dataSource: DataSource, store: FileStore, job: Conversion): Promise<void> {
-  await dataSource.query(`DELETE FROM conversion_chunks WHERE conversion_id = $1`, [job.id]);
+  await dropChunks(dataSource.manager, job.id);
   await store.remove(job.uploadPath);
 }

@@ -1,4 +1,4 @@
-import { columnsFromHeader, headerText } from '../conversion/columns';
+import { columnsFromHeader, headerText } from './columns';
 import type { Row } from '../reading/table-source';
 import { numberIn } from './numbers';
 

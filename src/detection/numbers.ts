@@ -1,4 +1,4 @@
-import { parseCoordinate } from '../conversion/coordinates';
+import { parseCoordinate } from './coordinates';
 import type { CellValue, Row } from '../reading/table-source';
 import type { Point } from './crs-verdict';
 

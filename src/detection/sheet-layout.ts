@@ -1,4 +1,4 @@
-import { describeColumn, findColumnByName, findColumnByPosition, headerText, indexToLetter } from '../conversion/columns';
+import { describeColumn, findColumnByName, findColumnByPosition, headerText, indexToLetter } from './columns';
 import { UserInputError } from '../errors';
 import type { Row } from '../reading/table-source';
 import { PROJECTED, candidateFor, describeSrid } from './crs-candidates';

@@ -1,17 +1,16 @@
 import type { EntityManager } from 'typeorm';
 import { ensureBoundaryPiecesOutsideTransaction } from './boundary-pieces';
 import { GRID_CLEAR, GRID_CLEARANCE_METERS, type InteriorGrid } from './interior-grid';
-import type { PolygonBoxes } from './polygon-boxes';
+import type { PolygonBoxes } from '../boundaries/polygon-boxes';
 import { RESULT_CODE } from './result-codes';
 
 /**
- * A chunk's rows as the geocoder receives them, column-wise (a chunk is tens of thousands of rows,
- * and an object per row was a tenth of its time): row firstRowNo + i has the coordinates
- * (xs[i], ys[i]), unless invalidReasons has an entry for i, saying why it cannot be geocoded
- * (empty, not a number, …); its coordinates are then ignored.
+ * A chunk's points as the geocoder receives them, column-wise (a chunk is tens of thousands of
+ * rows, and an object per row was a tenth of its time): point i has the coordinates (xs[i], ys[i]),
+ * unless invalidReasons has an entry for i, saying why it cannot be geocoded (empty, not a
+ * number, …); its coordinates are then ignored.
  */
 export interface ChunkInput {
-  firstRowNo: number;
   xs: Float64Array;
   ys: Float64Array;
   invalidReasons: Map<number, string>;
@@ -19,7 +18,7 @@ export interface ChunkInput {
 
 export interface ChunkRequest {
   setId: number;
-  /** EPSG code of the rows' coordinates. */
+  /** EPSG code of the points' coordinates. */
   srid: number;
   maxDistanceMeters: number;
   /** Levels of the set, deepest first: each pass matches what the deeper ones left over. */
@@ -34,9 +33,8 @@ export interface ChunkRequest {
   boxes?: PolygonBoxes | null;
 }
 
-/** One row's outcome, as stored (in its chunk's arrays in conversion_chunks). */
-export interface StoredResult {
-  rowNo: number;
+/** One point's outcome. */
+export interface PointResult {
   boundaryId: number | null;
   /** A RESULT_CODE value. */
   result: number;
@@ -44,50 +42,48 @@ export interface StoredResult {
   reason: string | null;
 }
 
-export interface ChunkCounts {
-  matched: number;
-  nearest: number;
-  unmatched: number;
-  invalid: number;
-}
-
-/** A chunk's results, and how many of its points the interior grid matched without PostGIS. */
+/** A chunk's outcomes, column-wise: position i answers point i of the input. */
 export interface GeocodedChunk {
-  results: StoredResult[];
+  rowCount: number;
+  /** Boundary id per point, 0 for none. */
+  boundaryIds: Int32Array;
+  /** RESULT_CODE per point. */
+  results: Int16Array;
+  /** By position, for the few points that have one: NEAREST points' distances in metres… */
+  distances: Map<number, number>;
+  /** …and INVALID points' reasons. */
+  reasons: Map<number, string>;
+  /** How many of the points the interior grid decided without PostGIS. */
   gridMatches: number;
-  /** The same results as commitChunk stores them. */
-  stored: StoredChunk;
 }
 
 /**
- * Geocodes one chunk of rows, returning one result per row in row order; commitChunk stores them.
- * Runs outside a transaction: each statement stands alone (the PostGIS part is one statement), so
- * a chunk costs as few round trips as possible.
+ * Geocodes one chunk of points, returning one outcome per point in input order; it stores
+ * nothing. Runs outside a transaction: each statement stands alone (the PostGIS part is one
+ * statement), so a chunk costs as few round trips as possible.
  *
- * 1. Rows without usable coordinates are INVALID with their reason; they never reach the database.
+ * 1. Points without usable coordinates are INVALID with their reason; they never reach the database.
  * 2. With the deepest level's interior grid (interior-grid.ts), a point in a cell PostGIS proved
  *    to lie inside one polygon gets that polygon at once, and a point in a cell far from every
  *    polygon gets NO_MATCH (together about nine points in ten of the bench's). Input in another
  *    system is first transformed to EPSG:4326 by PostGIS, in one statement.
  * 3. The other points go through PostGIS, set-based, in one call (c2r_geocode_points, see
- *    geocode-points-function.ts): staged with a GiST index, a polygon-driven join for the
+ *    sql/c2r_geocode_points.sql): staged with a GiST index, a polygon-driven join for the
  *    deepest level, and the shallower levels and the nearest search for what is left over.
  */
 export async function geocodeChunk(db: EntityManager, request: ChunkRequest): Promise<GeocodedChunk> {
   const { input } = request;
   const n = input.xs.length;
-  const { firstRowNo } = input;
-  const chunk: StoredChunk = {
-    firstRow: firstRowNo,
+  const chunk: GeocodedChunk = {
     rowCount: n,
     boundaryIds: new Int32Array(n),
     results: new Int16Array(n).fill(RESULT_CODE.INVALID),
     distances: new Map(),
     reasons: new Map(input.invalidReasons),
+    gridMatches: 0,
   };
   let points = usablePoints(input);
   let srid = request.srid;
-  let gridMatches = 0;
   if (request.grid && points.index.length > 0) {
     const lonLat = srid === 4326 ? points : await toLonLat(db, points, srid);
     if (lonLat) {
@@ -101,10 +97,10 @@ export async function geocodeChunk(db: EntityManager, request: ChunkRequest): Pr
         if (found > 0) {
           chunk.boundaryIds[lonLat.index[k]] = found;
           chunk.results[lonLat.index[k]] = RESULT_CODE.OK;
-          gridMatches++;
+          chunk.gridMatches++;
         } else if (found === GRID_CLEAR && clearMeansNoMatch) {
           chunk.results[lonLat.index[k]] = RESULT_CODE.NO_MATCH;
-          gridMatches++;
+          chunk.gridMatches++;
         } else pending.push(k);
       }
       points = subset(lonLat, pending);
@@ -112,36 +108,24 @@ export async function geocodeChunk(db: EntityManager, request: ChunkRequest): Pr
     }
   }
   if (points.index.length > 0) await lookUpInPostgis(db, request, points, srid, chunk);
-  return { results: unpack(chunk, firstRowNo, firstRowNo + n), gridMatches, stored: chunk };
+  return chunk;
 }
 
-/** An UPDATE … RETURNING id that returns a row only while the job is the caller's (JobQueue.ownedUpdate). */
-export interface OwnershipGuard {
-  sql: string;
-  params: unknown[];
+/** The outcome of point i of a chunk. */
+export function resultAt(chunk: GeocodedChunk, i: number): PointResult {
+  return {
+    boundaryId: chunk.boundaryIds[i] || null,
+    result: chunk.results[i],
+    distanceMeters: chunk.distances.get(i) ?? null,
+    reason: chunk.reasons.get(i) ?? null,
+  };
 }
 
-/**
- * Stores a geocoded chunk's results as one conversion_chunks row (packed ids and codes; distances
- * and reasons of the few rows that have one) in the same statement as `guard`, the update of the
- * job's counters that covers them: both happen or neither, so a resumed job finds every row
- * either committed with its counters or not at all. False when the job is no longer the
- * caller's: then nothing was stored.
- */
-export async function commitChunk(db: EntityManager, chunk: GeocodedChunk, guard: OwnershipGuard): Promise<boolean> {
-  const c = chunk.stored;
-  const notes = notesOf(c);
-  const values = [c.firstRow, c.rowCount, bigEndian(c.boundaryIds), bigEndian(c.results), notes.offsets, notes.distances, notes.reasons];
-  const p = (k: number) => `$${guard.params.length + k}`;
-  const rows: unknown[] = await db.query(
-    `WITH owned AS (${guard.sql})
-     INSERT INTO conversion_chunks (conversion_id, first_row, row_count, boundary_ids, results, note_offsets, note_distances, note_reasons)
-     SELECT owned.id, ${p(1)}::integer, ${p(2)}::integer, ${p(3)}::bytea, ${p(4)}::bytea, ${p(5)}::integer[], ${p(6)}::real[], ${p(7)}::text[]
-       FROM owned
-     RETURNING first_row`,
-    [...guard.params, ...values],
-  );
-  return rows.length > 0;
+/** The outcomes of points from..to-1 of a chunk, in order. */
+export function resultsOf(chunk: GeocodedChunk, from = 0, to = chunk.rowCount): PointResult[] {
+  const out: PointResult[] = [];
+  for (let i = from; i < to; i++) out.push(resultAt(chunk, i));
+  return out;
 }
 
 /** Points of a chunk: position in the chunk, and coordinates. */
@@ -215,136 +199,20 @@ async function toLonLat(db: EntityManager, points: ChunkPoints, srid: number): P
 }
 
 /** Step 3 for the given points (c2r_geocode_points), writing each one's outcome into `chunk`. */
-async function lookUpInPostgis(db: EntityManager, request: ChunkRequest, points: ChunkPoints, srid: number, chunk: StoredChunk): Promise<void> {
+async function lookUpInPostgis(db: EntityManager, request: ChunkRequest, points: ChunkPoints, srid: number, chunk: GeocodedChunk): Promise<void> {
   await ensureBoundaryPiecesOutsideTransaction(db, request.setId);
   const [deepest, ...shallower] = request.levelsDeepestFirst;
   const candidates = srid === 4326 && request.boxes ? request.boxes.holdingAny(points.xs, points.ys) : null;
-  const outcomes: { rowNo: number; boundaryId: number | null; result: number; distanceMeters: number | null; reason: string | null }[] = await db.query(
-    `SELECT o_row_no AS "rowNo", o_boundary_id AS "boundaryId", o_result AS result, o_distance AS "distanceMeters", o_reason AS reason
-       FROM c2r_geocode_points($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-    [toWkb(points), points.index, chunk.firstRow, srid, request.setId, deepest, shallower, request.maxDistanceMeters, candidates],
+  // Row numbers are positions in the chunk (the function's first row is 0).
+  const outcomes: { i: number; boundaryId: number | null; result: number; distanceMeters: number | null; reason: string | null }[] = await db.query(
+    `SELECT o_row_no AS i, o_boundary_id AS "boundaryId", o_result AS result, o_distance AS "distanceMeters", o_reason AS reason
+       FROM c2r_geocode_points($1, $2, 0, $3, $4, $5, $6, $7, $8)`,
+    [toWkb(points), points.index, srid, request.setId, deepest, shallower, request.maxDistanceMeters, candidates],
   );
   for (const o of outcomes) {
-    const i = o.rowNo - chunk.firstRow;
-    chunk.boundaryIds[i] = o.boundaryId ?? 0;
-    chunk.results[i] = o.result;
-    if (o.distanceMeters !== null) chunk.distances.set(i, o.distanceMeters);
-    if (o.reason !== null) chunk.reasons.set(i, o.reason);
+    chunk.boundaryIds[o.i] = o.boundaryId ?? 0;
+    chunk.results[o.i] = o.result;
+    if (o.distanceMeters !== null) chunk.distances.set(o.i, o.distanceMeters);
+    if (o.reason !== null) chunk.reasons.set(o.i, o.reason);
   }
-}
-
-/** One chunk's results in row order: rows firstRow.. */
-export interface StoredChunk {
-  firstRow: number;
-  rowCount: number;
-  /** Boundary id per row, 0 for none. */
-  boundaryIds: Int32Array;
-  /** RESULT_CODE per row. */
-  results: Int16Array;
-  /** By offset in the chunk, for the few rows that have one: NEAREST rows' distances in metres… */
-  distances: Map<number, number>;
-  /** …and INVALID rows' reasons. */
-  reasons: Map<number, string>;
-}
-
-/**
- * Boundary ids and result codes are stored packed (see migration PackedChunkResults): big-endian
- * int4 and int2 per row, 0 for no boundary, as int4send and int2send write them. Typed arrays are
- * in the platform's order (little-endian wherever Node runs), hence the swap.
- */
-function bigEndian(values: Int32Array | Int16Array): Buffer {
-  const buf = Buffer.from(values.slice().buffer);
-  return values instanceof Int32Array ? buf.swap32() : buf.swap16();
-}
-
-function int32sFromBigEndian(bytes: Buffer): Int32Array {
-  const copy = new Uint8Array(bytes); // its own, aligned ArrayBuffer, swapped in place
-  Buffer.from(copy.buffer).swap32();
-  return new Int32Array(copy.buffer);
-}
-
-function int16sFromBigEndian(bytes: Buffer): Int16Array {
-  const copy = new Uint8Array(bytes);
-  Buffer.from(copy.buffer).swap16();
-  return new Int16Array(copy.buffer);
-}
-
-/**
- * Distances and reasons are stored sparsely (see migration SparseChunkNotes): the offsets of the
- * rows that have either, ascending, with their distance and reason (NULL where that row has none).
- */
-function notesOf(c: StoredChunk): { offsets: number[]; distances: (number | null)[]; reasons: (string | null)[] } {
-  const offsets = [...new Set([...c.distances.keys(), ...c.reasons.keys()])].sort((a, b) => a - b);
-  return { offsets, distances: offsets.map((o) => c.distances.get(o) ?? null), reasons: offsets.map((o) => c.reasons.get(o) ?? null) };
-}
-
-interface StoredChunkRow {
-  firstRow: number;
-  rowCount: number;
-  boundaryIds: Buffer;
-  results: Buffer;
-  noteOffsets: number[];
-  noteDistances: (number | null)[];
-  noteReasons: (string | null)[];
-}
-
-function unpackRow(r: StoredChunkRow): StoredChunk {
-  const chunk: StoredChunk = {
-    firstRow: r.firstRow,
-    rowCount: r.rowCount,
-    boundaryIds: int32sFromBigEndian(r.boundaryIds),
-    results: int16sFromBigEndian(r.results),
-    distances: new Map(),
-    reasons: new Map(),
-  };
-  r.noteOffsets.forEach((o, k) => {
-    const distance = r.noteDistances[k];
-    const reason = r.noteReasons[k];
-    if (distance !== null) chunk.distances.set(o, distance);
-    if (reason !== null) chunk.reasons.set(o, reason);
-  });
-  return chunk;
-}
-
-const CHUNK_COLUMNS = `first_row AS "firstRow", row_count AS "rowCount", boundary_ids AS "boundaryIds", results,
-  note_offsets AS "noteOffsets", note_distances AS "noteDistances", note_reasons AS "noteReasons"`;
-
-/** Reads back results committed earlier (a resumed job rewrites its output from the start). */
-export async function loadResults(tx: EntityManager, conversionId: string, fromRow: number, toRow: number): Promise<StoredResult[]> {
-  // Chunks are cut by CHUNK_ROWS, which may differ between attempts: take every overlapping one.
-  const chunks: StoredChunkRow[] = await tx.query(
-    `SELECT ${CHUNK_COLUMNS} FROM conversion_chunks
-      WHERE conversion_id = $1 AND first_row < $3 AND first_row + row_count > $2 ORDER BY first_row`,
-    [conversionId, fromRow, toRow],
-  );
-  return chunks.flatMap((c) => unpack(unpackRow(c), fromRow, toRow));
-}
-
-function unpack(c: StoredChunk, fromRow: number, toRow: number): StoredResult[] {
-  const out: StoredResult[] = [];
-  const end = Math.min(toRow, c.firstRow + c.rowCount);
-  for (let rowNo = Math.max(fromRow, c.firstRow); rowNo < end; rowNo++) {
-    const i = rowNo - c.firstRow;
-    out.push({
-      rowNo,
-      boundaryId: c.boundaryIds[i] || null,
-      result: c.results[i],
-      distanceMeters: c.distances.get(i) ?? null,
-      reason: c.reasons.get(i) ?? null,
-    });
-  }
-  return out;
-}
-
-export function countResults(results: StoredResult[]): ChunkCounts {
-  const counts: ChunkCounts = { matched: 0, nearest: 0, unmatched: 0, invalid: 0 };
-  for (const r of results) {
-    if (r.result === RESULT_CODE.OK) counts.matched++;
-    else if (r.result === RESULT_CODE.NEAREST) {
-      counts.matched++;
-      counts.nearest++;
-    } else if (r.result === RESULT_CODE.NO_MATCH) counts.unmatched++;
-    else counts.invalid++;
-  }
-  return counts;
 }

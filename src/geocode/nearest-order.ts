@@ -5,6 +5,7 @@
  * noise (a fraction of a millimetre), and a bare `ORDER BY d, level DESC` handed the point to
  * whichever level happened to compute shortest, often the 시도. Within 1 cm of the minimum the
  * deepest level wins, which gives the same region an exact hit would have given.
+ * sql/c2r_geocode_points.sql spells the same order (test/sql-functions.test.ts checks it).
  */
 export const NEAREST_ORDER = `c.d > min(c.d) OVER () + 0.01, c.level DESC, c.d`;
 

@@ -1,4 +1,7 @@
-/** How a row was resolved; stored as a small integer in conversion_chunks.results. */
+/**
+ * How a row was resolved; stored as a small integer in conversion_chunks.results. The codes are
+ * spelled out in sql/c2r_geocode_points.sql, which returns them.
+ */
 export const MATCH_RESULTS = ['OK', 'NEAREST', 'NO_MATCH', 'INVALID'] as const;
 export type MatchResult = (typeof MATCH_RESULTS)[number];
 

@@ -2,9 +2,10 @@ import type { DataSource } from 'typeorm';
 import type { CatalogCache } from '../boundaries/catalog';
 import type { BoundarySetService } from '../boundaries/set-service';
 import { UserInputError } from '../errors';
-import { lookupPoint } from './point-lookup';
-import type { MatchResult } from './result-codes';
-import { assertKnownSrid } from './srid';
+import { resultAt } from './chunk-geocoder';
+import { onePoint, type Geocoder } from './geocoder';
+import { RESULT_CODE, resultFromCode, type MatchResult } from './result-codes';
+import { assertKnownSrid } from '../boundaries/srid';
 
 export interface AddressView {
   result: MatchResult;
@@ -20,12 +21,16 @@ export interface AddressView {
   boundarySet: string;
 }
 
-/** `reverseGeocode`: one point to its address, for interactive use and spot checks. */
+/**
+ * `reverseGeocode`: one point to its address, for interactive use and spot checks. The point is
+ * geocoded as a chunk of one by the conversions' geocoder, so it gets what a conversion gives it.
+ */
 export class ReverseGeocodeService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly sets: BoundarySetService,
     private readonly catalogs: CatalogCache,
+    private readonly geocoder: Geocoder,
     private readonly defaultMaxDistanceMeters: number,
   ) {}
 
@@ -40,11 +45,14 @@ export class ReverseGeocodeService {
     await assertKnownSrid(this.dataSource, srid);
     const set = await this.sets.resolve(args.boundarySet);
     const catalog = await this.catalogs.get(set.id);
-    const hit = await lookupPoint(this.dataSource, { x: args.x, y: args.y, srid, setId: set.id, maxDistanceMeters });
+    const hit = resultAt(await this.geocoder.geocode({ setId: set.id, srid, maxDistanceMeters }, onePoint(args.x, args.y)), 0);
+    if (hit.result === RESULT_CODE.INVALID) {
+      throw new UserInputError(`(${args.x}, ${args.y}) cannot be transformed from EPSG:${srid}: ${hit.reason}`, 'INVALID_COORDINATES');
+    }
     const entry = hit.boundaryId === null ? undefined : catalog.get(hit.boundaryId);
     const nameAt = (level: number) => (catalog.levels.some((l) => l.level === level) ? entry?.names[level] ?? null : null);
     return {
-      result: hit.result,
+      result: resultFromCode(hit.result),
       address: entry?.address ?? null,
       code: entry?.code ?? null,
       level: entry?.level ?? null,

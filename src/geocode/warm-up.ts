@@ -1,5 +1,4 @@
-import type { EntityManager } from 'typeorm';
-import { geocodeChunk, type ChunkRequest } from './chunk-geocoder';
+import type { Geocoder, GeocodeTarget } from './geocoder';
 
 /** Points in the warm-up chunk: enough for every step of a real chunk to run, a tenth of a second. */
 const WARM_UP_POINTS = 20_000;
@@ -11,7 +10,7 @@ const WARM_UP_POINTS = 20_000;
  * next ones. The points are spread evenly over Korea's bounding box, so some fall in the interior
  * grid, some near borders (the polygon-driven join) and some at sea (the nearest search).
  */
-export async function warmUpGeocoder(db: EntityManager, request: Omit<ChunkRequest, 'input' | 'srid'>): Promise<void> {
+export async function warmUpGeocoder(geocoder: Geocoder, target: Omit<GeocodeTarget, 'srid'>): Promise<void> {
   const xs = new Float64Array(WARM_UP_POINTS);
   const ys = new Float64Array(WARM_UP_POINTS);
   let seed = 1;
@@ -20,5 +19,5 @@ export async function warmUpGeocoder(db: EntityManager, request: Omit<ChunkReque
     xs[k] = 125 + next() * 5;
     ys[k] = 33 + next() * 5.6;
   }
-  await geocodeChunk(db, { ...request, srid: 4326, input: { firstRowNo: 0, xs, ys, invalidReasons: new Map() } });
+  await geocoder.geocode({ ...target, srid: 4326 }, { xs, ys, invalidReasons: new Map() });
 }

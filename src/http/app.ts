@@ -17,6 +17,7 @@ import type { Logger } from '../logger';
 import type { Context, Services } from '../schema/context';
 import { downloadHandler } from './downloads';
 import type { InteriorGridCache } from '../geocode/interior-grid-cache';
+import type { SqlFunctionsStatus } from '../db/function-drift';
 import { healthHandler } from './health';
 import { PROJECT_ROOT } from '../project-root';
 
@@ -26,6 +27,8 @@ export interface HttpDeps {
   services: Services;
   dataSource: DataSource;
   grids: InteriorGridCache;
+  /** The drift check's answer at start. */
+  sqlFunctions: SqlFunctionsStatus;
   embedded: boolean;
   publicUrl?: string;
   maxUploadBytes: number;
@@ -92,7 +95,7 @@ export async function createHttpApp(deps: HttpDeps): Promise<{ app: express.Expr
 
   const app = express();
   app.disable('x-powered-by');
-  app.get('/healthz', healthHandler(deps.dataSource, services.boundarySets, deps.grids, deps.embedded));
+  app.get('/healthz', healthHandler(deps.dataSource, services.boundarySets, deps.grids, deps.sqlFunctions, deps.embedded));
   app.get('/downloads/:id', downloadHandler(services.conversions, services.downloadLinks, deps.keys));
   app.use(
     '/graphql',

@@ -2,16 +2,18 @@ import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import type { BoundaryCatalog, CatalogCache } from '../boundaries/catalog';
 import type { BoundarySetService } from '../boundaries/set-service';
-import { columnLabel } from '../conversion/columns';
+import { columnLabel } from '../detection/columns';
 import type { IncomingFile } from '../conversion/conversion-service';
-import { readPoint } from '../conversion/coordinates';
+import { readChunkCoordinates } from '../detection/coordinates';
 import { inspectFile, type SampledRow } from '../conversion/analyze';
+import { noteFor } from '../conversion/appended-columns';
 import type { FileStore } from '../conversion/file-store';
 import { beforeReadingUpload, checkRequestOptions } from '../conversion/request-checks';
 import type { DetectedSheet } from '../entities/Conversion';
 import { UserInputError } from '../errors';
-import { lookupPoint } from '../geocode/point-lookup';
-import type { MatchResult } from '../geocode/result-codes';
+import { resultAt } from '../geocode/chunk-geocoder';
+import type { Geocoder } from '../geocode/geocoder';
+import { resultFromCode, type MatchResult } from '../geocode/result-codes';
 import { withLimits, type SourceLimits } from '../reading/limited-source';
 import { detectInputFormat, openTableSource } from '../reading/open-source';
 import type { CellValue } from '../reading/table-source';
@@ -63,6 +65,7 @@ export interface PreviewDeps {
   store: FileStore;
   sets: BoundarySetService;
   catalogs: CatalogCache;
+  geocoder: Geocoder;
   maxUploadBytes: number;
   /** MAX_SHEETS and MAX_COLUMNS; unlimited when absent. */
   limits?: SourceLimits;
@@ -72,8 +75,9 @@ export interface PreviewDeps {
 /**
  * `previewFile`: what a conversion of this file would do, without creating one. The upload is
  * analysed exactly as the worker would (same detection, same options) and the first rows of
- * each converted sheet are looked up one by one, so a client can show the user the columns,
- * the coordinate system and a few addresses to confirm. The stored upload is always deleted.
+ * each converted sheet are read and geocoded as one chunk the way a conversion reads and
+ * geocodes its chunks, so a client can show the user the columns, the coordinate system and a
+ * few addresses to confirm. The stored upload is always deleted.
  */
 export class PreviewService {
   constructor(private readonly deps: PreviewDeps) {}
@@ -101,10 +105,8 @@ export class PreviewService {
       const sheets: PreviewSheet[] = [];
       for (const sheet of layout.sheets) {
         const srid = sheet.srid ?? layout.srid;
-        const rows: PreviewRow[] = [];
-        for (const sampled of samples.get(sheet.name) ?? []) {
-          rows.push(await this.lookupRow(sampled, sheet, srid, { setId: set.id, catalog, maxDistanceMeters }));
-        }
+        const sampled = samples.get(sheet.name) ?? [];
+        const rows = sheet.xIndex === null || sampled.length === 0 ? [] : await this.lookUpRows(sampled, sheet, srid, { setId: set.id, catalog, maxDistanceMeters });
         sheets.push(toPreviewSheet(sheet, srid, rows));
       }
       return {
@@ -122,25 +124,35 @@ export class PreviewService {
     }
   }
 
-  private async lookupRow(
-    sampled: SampledRow,
+  /** The sampled rows, geocoded as one chunk. */
+  private async lookUpRows(
+    sampled: SampledRow[],
     sheet: DetectedSheet,
     srid: number,
     target: { setId: number; catalog: BoundaryCatalog; maxDistanceMeters: number },
-  ): Promise<PreviewRow> {
-    const cells = sampled.cells.map(displayText);
-    const point = readPoint(sampled.cells[sheet.xIndex!] ?? null, sampled.cells[sheet.yIndex!] ?? null, srid);
-    const row = { rowNumber: sampled.rowNumber, cells, x: point.x, y: point.y };
-    if (point.invalidReason !== null) return { ...row, result: 'INVALID', address: null, code: null, note: point.invalidReason };
-    try {
-      const hit = await lookupPoint(this.deps.dataSource, { x: point.x, y: point.y, srid, ...target });
+  ): Promise<PreviewRow[]> {
+    const input = readChunkCoordinates(
+      sampled.map((s) => s.cells),
+      sheet.xIndex!,
+      sheet.yIndex!,
+      srid,
+    );
+    const geocoded = await this.deps.geocoder.geocode({ setId: target.setId, srid, maxDistanceMeters: target.maxDistanceMeters }, input);
+    return sampled.map((s, i) => {
+      const hit = resultAt(geocoded, i);
+      const usable = !input.invalidReasons.has(i);
       const entry = hit.boundaryId === null ? undefined : target.catalog.get(hit.boundaryId);
-      const note = hit.distanceMeters === null ? null : `${Math.round(hit.distanceMeters)} m outside the nearest boundary`;
-      return { ...row, result: hit.result, address: entry?.address ?? null, code: entry?.code ?? null, note };
-    } catch (err) {
-      if (!(err instanceof UserInputError)) throw err;
-      return { ...row, result: 'INVALID', address: null, code: null, note: `coordinates outside the domain of EPSG:${srid}` };
-    }
+      return {
+        rowNumber: s.rowNumber,
+        cells: s.cells.map(displayText),
+        x: usable ? input.xs[i] : null,
+        y: usable ? input.ys[i] : null,
+        result: resultFromCode(hit.result),
+        address: entry?.address ?? null,
+        code: entry?.code ?? null,
+        note: noteFor(hit),
+      };
+    });
   }
 }
 

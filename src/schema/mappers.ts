@@ -1,6 +1,6 @@
 import type { BoundarySet } from '../entities/BoundarySet';
 import type { Conversion } from '../entities/Conversion';
-import { columnLabel } from '../conversion/columns';
+import { columnLabel } from '../detection/columns';
 import {
   type BoundarySetType,
   type ColumnSourceEnum,

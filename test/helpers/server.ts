@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
 import { ensureDefaultBoundarySet } from '../../src/boundaries/default-set';
 import { loadConfig, type Config } from '../../src/config';
 import { openDatabase } from '../../src/db/database';
@@ -72,7 +73,7 @@ export async function freshDataDir(): Promise<string> {
 
 async function ensureTemplate(): Promise<void> {
   const marker = path.join(TEMPLATE_DIR, 'ready');
-  const key = templateKey();
+  const key = await templateKey();
   if (fs.existsSync(marker) && fs.readFileSync(marker, 'utf8') === key) return;
   fs.rmSync(TEMPLATE_DIR, { recursive: true, force: true });
   fs.mkdirSync(TEMPLATE_DIR, { recursive: true });
@@ -94,16 +95,28 @@ async function buildDefaultGrid(dataSource: DataSource): Promise<void> {
   if (grids.stateOfSet(set) !== 'ready') throw new Error('Could not build the interior grid for the test template');
 }
 
-/** The template is rebuilt whenever the migrations, the importer or the bundled data change. */
-function templateKey(): string {
+/**
+ * The template is rebuilt whenever anything that ends up in it changes: every module the build
+ * runs (the migrations, the importer, the grid builder and all they import, found by esbuild), the
+ * files they read (the bundled boundaries, the SQL function texts) and the installed packages.
+ */
+async function templateKey(): Promise<string> {
+  const entries = ['src/db/database.ts', 'src/boundaries/default-set.ts', 'src/boundaries/set-service.ts', 'src/geocode/interior-grid-cache.ts'];
+  const { metafile } = await build({
+    entryPoints: entries,
+    absWorkingDir: ROOT,
+    bundle: true,
+    write: false,
+    metafile: true,
+    outdir: 'out',
+    platform: 'node',
+    format: 'esm',
+    packages: 'external',
+    logLevel: 'silent',
+  });
+  const listed = (dir: string) => fs.readdirSync(path.join(ROOT, dir)).map((f) => path.join(dir, f));
+  const files = [...new Set([...Object.keys(metafile.inputs), ...listed('data/boundaries'), ...listed('src/geocode/sql'), 'package-lock.json'])].sort();
   const hash = crypto.createHash('sha256');
-  const files = [
-    ...fs.readdirSync(path.join(ROOT, 'migrations')).map((f) => path.join('migrations', f)),
-    ...fs.readdirSync(path.join(ROOT, 'src/boundaries')).map((f) => path.join('src/boundaries', f)),
-    ...fs.readdirSync(path.join(ROOT, 'data/boundaries')).map((f) => path.join('data/boundaries', f)),
-    ...fs.readdirSync(path.join(ROOT, 'src/geocode')).filter((f) => f.startsWith('interior-grid')).map((f) => path.join('src/geocode', f)),
-    'package-lock.json',
-  ].sort();
   for (const f of files) {
     const full = path.join(ROOT, f);
     if (fs.statSync(full).isFile()) hash.update(f).update(fs.readFileSync(full));

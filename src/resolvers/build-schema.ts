@@ -1,10 +1,10 @@
 import 'reflect-metadata';
 import type { GraphQLSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
-import { BoundaryResolver } from '../resolvers/BoundaryResolver';
-import { ConversionResolver } from '../resolvers/ConversionResolver';
-import { GeocodeResolver } from '../resolvers/GeocodeResolver';
-import { PreviewResolver } from '../resolvers/PreviewResolver';
+import { BoundaryResolver } from './BoundaryResolver';
+import { ConversionResolver } from './ConversionResolver';
+import { GeocodeResolver } from './GeocodeResolver';
+import { PreviewResolver } from './PreviewResolver';
 
 export const resolvers = [ConversionResolver, PreviewResolver, GeocodeResolver, BoundaryResolver] as const;
 

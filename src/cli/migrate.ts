@@ -1,5 +1,5 @@
 import { loadConfig } from '../config';
-import { openDatabase } from './database';
+import { openDatabase } from '../db/database';
 
 /** `npm run migrate`: apply pending migrations to the configured database and exit. */
 const config = loadConfig();

@@ -3,11 +3,11 @@ import { Command, InvalidArgumentError } from 'commander';
 import { loadConfig } from '../config';
 import { openDatabase } from '../db/database';
 import { UserInputError } from '../errors';
-import { importPlan } from './import-files';
-import { planImport } from './import-plan';
-import type { ImportProgress } from './import-service';
-import { describePlan, describeResult, describeSets } from './import-text';
-import { BoundarySetService } from './set-service';
+import { importPlan } from '../boundaries/import-files';
+import { planImport } from '../boundaries/import-plan';
+import type { ImportProgress } from '../boundaries/import-service';
+import { describePlan, describeResult, describeSets } from '../boundaries/import-text';
+import { BoundarySetService } from '../boundaries/set-service';
 
 /**
  * `npm run boundaries -- import <files…>` and `npm run boundaries -- list`, against the database

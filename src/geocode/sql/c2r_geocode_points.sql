@@ -1,39 +1,36 @@
-import { NEAREST_ORDER, spheroidDistanceSql } from './nearest-order';
-import { RESULT_CODE } from './result-codes';
-
-/**
- * c2r_geocode_points: the PostGIS side of a chunk, as one statement. Before, the same steps were a
- * dozen statements from this process, each sent only once the previous reply had been handled;
- * while this process writes the previous chunk, every reply waits for a turn of the event loop.
- *
- * Given the points (one WKB MultiPoint, point k being row p_first_row + p_offsets[k]), it returns
- * one row per point:
- *
- * 1. stage the points in EPSG:4326 in a temporary table. The whole chunk is transformed at once;
- *    if PROJ rejects a point (outside the projection's domain) the chunk is staged again through
- *    c2r_try_transform, so only the offending rows come back INVALID;
- * 2. match the deepest level, polygon-driven: the outer loop runs over the level's polygons, each
- *    probing a GiST index on the points once, so PostGIS prepares each polygon once and tests only
- *    the points in its box. Its cost is mostly a probe per polygon (~10 µs each), so only the
- *    polygons in p_candidates are tried when the caller knows which can hold a point (their boxes
- *    do, see polygon-boxes.ts). Without candidates, for fewer points than half the polygons,
- *    point-driven instead: each point probes the boundaries' index (~45 µs a point). Both are
- *    spelled as LATERAL joins so the planner keeps the chosen order (at 2,600 points it picked
- *    point-driven, taking 40% longer);
- * 3. the points no deepest polygon contains (at sea, in gaps, on a border), one at a time because
- *    they are few, against boundary_pieces (small pieces with tight boxes; whole provinces took
- *    ~10 ms a point). A piece of a shallower level that contains the point counts as distance 0,
- *    so the deepest containing level wins (OK); else the closest polygon within p_max_distance,
- *    the deepest level among those within 1 cm of the closest (NEAREST, see nearest-order.ts),
- *    measured on the spheroid. The boxes and the planar test in degrees are supersets of that
- *    distance (a degree of longitude is at most 111,320 m, of latitude at least 110,540 m); the
- *    spheroid distance decides. The caller makes sure the set's pieces exist.
- *
- * Steps 2 and 3 are one query (CTEs, not temporary tables: each of those cost a create and a drop).
- * Defined here, from the same constants the rest of the code uses, and installed by migrations;
- * a change to this text needs a migration that installs it again.
- */
-export const GEOCODE_POINTS_FUNCTION_SQL = `
+-- c2r_geocode_points: the PostGIS side of a chunk, as one statement. As a dozen statements from
+-- the server, each would be sent only once the previous reply had been handled, and while the
+-- server writes the previous chunk every reply waits for a turn of its event loop.
+--
+-- Given the points (one WKB MultiPoint, point k being row p_first_row + p_offsets[k]), it returns
+-- one row per point:
+--
+-- 1. stage the points in EPSG:4326 in a temporary table. The whole chunk is transformed at once;
+--    if PROJ rejects a point (outside the projection's domain) the chunk is staged again through
+--    c2r_try_transform, so only the offending rows come back INVALID;
+-- 2. match the deepest level, polygon-driven: the outer loop runs over the level's polygons, each
+--    probing a GiST index on the points once, so PostGIS prepares each polygon once and tests only
+--    the points in its box. Its cost is mostly a probe per polygon (~10 µs each), so only the
+--    polygons in p_candidates are tried when the caller knows which can hold a point (their boxes
+--    do, see polygon-boxes.ts). Without candidates, for fewer points than half the polygons,
+--    point-driven instead: each point probes the boundaries' index (~45 µs a point). Both are
+--    spelled as LATERAL joins so the planner keeps the chosen order (at 2,600 points it picked
+--    point-driven, taking 40% longer);
+-- 3. the points no deepest polygon contains (at sea, in gaps, on a border), one at a time because
+--    they are few, against boundary_pieces (small pieces with tight boxes; whole provinces took
+--    ~10 ms a point). A piece of a shallower level that contains the point counts as distance 0,
+--    so the deepest containing level wins (OK); else the closest polygon within p_max_distance,
+--    the deepest level among those within 1 cm of the closest (NEAREST, the order of
+--    nearest-order.ts), measured on the spheroid. The boxes and the planar test in degrees are
+--    supersets of that distance (a degree of longitude is at most 111,320 m, of latitude at least
+--    110,540 m); the spheroid distance decides. The caller makes sure the set's pieces exist.
+--
+-- Steps 2 and 3 are one query (CTEs, not temporary tables: each of those cost a create and a drop).
+-- o_result is a code of result-codes.ts: 0 OK, 1 NEAREST, 2 NO_MATCH, 3 INVALID.
+--
+-- This is the text the migrations leave installed (migration 1764000000011), and the server
+-- checks at start that the database holds exactly it (src/db/function-drift.ts). To change the
+-- function, change this file and add a migration that carries the whole new text.
 CREATE OR REPLACE FUNCTION c2r_geocode_points(
   p_points bytea, p_offsets integer[], p_first_row integer, p_srid integer,
   p_set_id integer, p_deepest integer, p_shallower integer[], p_max_distance float8, p_candidates integer[])
@@ -95,23 +92,23 @@ BEGIN
           FROM (SELECT bp.boundary_id, bp.level,
                        CASE WHEN bp.level = ANY(p_shallower) AND ST_Intersects(bp.geom, cl.geom) THEN 0
                             WHEN p_max_distance > 0 AND ST_DWithin(bp.geom, cl.geom, r.dlon)
-                            THEN ${spheroidDistanceSql('bp.geom', 'cl.geom')} END AS d
+                            THEN ST_DistanceSpheroid(bp.geom, cl.geom) END AS d
                   FROM boundary_pieces bp
                  WHERE bp.set_id = p_set_id AND bp.geom && ST_Expand(cl.geom, r.dlon, p_max_distance / 110540)
                 OFFSET 0) c -- computes d once; flattened, it is evaluated for the filter and again for the sort
          WHERE c.d <= p_max_distance
-         ORDER BY ${NEAREST_ORDER}, c.boundary_id
+         ORDER BY c.d > min(c.d) OVER () + 0.01, c.level DESC, c.d, c.boundary_id
          LIMIT 1
       ) near
      WHERE cl.geom IS NOT NULL AND (cardinality(p_shallower) > 0 OR p_max_distance > 0)
        AND NOT EXISTS (SELECT 1 FROM hits h WHERE h.row_no = cl.row_no)
   )
   SELECT p.row_no, coalesce(h.boundary_id, n.boundary_id),
-         (CASE WHEN p.geom IS NULL THEN ${RESULT_CODE.INVALID}
-               WHEN h.boundary_id IS NOT NULL THEN ${RESULT_CODE.OK}
-               WHEN n.boundary_id IS NULL THEN ${RESULT_CODE.NO_MATCH}
-               WHEN n.distance_m IS NULL THEN ${RESULT_CODE.OK}
-               ELSE ${RESULT_CODE.NEAREST} END)::smallint,
+         (CASE WHEN p.geom IS NULL THEN 3
+               WHEN h.boundary_id IS NOT NULL THEN 0
+               WHEN n.boundary_id IS NULL THEN 2
+               WHEN n.distance_m IS NULL THEN 0
+               ELSE 1 END)::smallint,
          n.distance_m::real, p.reason
     FROM chunk_points p
     LEFT JOIN hits h ON h.row_no = p.row_no
@@ -119,4 +116,4 @@ BEGIN
 
   DROP TABLE chunk_points;
 END
-$fn$`;
+$fn$;

@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildAppSchema } from './build';
+import { buildAppSchema } from '../resolvers/build-schema';
 
 /** `npm run schema:emit`: writes src/schema/schema.graphql, the contract as clients see it. */
-const target = path.join(path.dirname(fileURLToPath(import.meta.url)), 'schema.graphql');
+const target = path.join(path.dirname(fileURLToPath(import.meta.url)), '../schema/schema.graphql');
 await buildAppSchema(target);
 console.log(`Wrote ${target}`);
