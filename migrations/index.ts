@@ -13,6 +13,7 @@ import { GeocodePointsCandidates1764000000011 } from './1764000000011-GeocodePoi
 import { ConversionErrorCode1764000000014 } from './1764000000014-ConversionErrorCode';
 import { StorageKeys1764000000017 } from './1764000000017-StorageKeys';
 import { ConversionSummaries1764000000016 } from './1764000000016-ConversionSummaries';
+import { OwnersAndRetention1764000000015 } from './1764000000015-OwnersAndRetention';
 
 /** Listed explicitly (not globbed) so the same list works under tsx, a bundler or compiled output. */
 export const migrations = [
@@ -28,4 +29,5 @@ export const migrations = [
   ConversionErrorCode1764000000014,
   StorageKeys1764000000017,
   ConversionSummaries1764000000016,
+  OwnersAndRetention1764000000015,
 ];

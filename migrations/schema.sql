@@ -321,9 +321,20 @@ CREATE TABLE public.conversions (
     finished_at timestamp with time zone,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     error_code text,
+    owner text,
     read_rows integer DEFAULT 0 NOT NULL,
     written_rows integer DEFAULT 0 NOT NULL,
-    CONSTRAINT conversions_status_check CHECK ((status = ANY (ARRAY['QUEUED'::text, 'RUNNING'::text, 'COMPLETED'::text, 'FAILED'::text, 'CANCELLED'::text])))
+    CONSTRAINT conversions_status_check CHECK ((status = ANY (ARRAY['QUEUED'::text, 'RUNNING'::text, 'COMPLETED'::text, 'FAILED'::text, 'CANCELLED'::text, 'EXPIRED'::text])))
+);
+
+
+--
+-- Name: service_settings; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.service_settings (
+    name text NOT NULL,
+    value text NOT NULL
 );
 
 
@@ -452,6 +463,14 @@ ALTER TABLE ONLY public.conversions
 
 
 --
+-- Name: service_settings service_settings_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.service_settings
+    ADD CONSTRAINT service_settings_pkey PRIMARY KEY (name);
+
+
+--
 -- Name: boundaries_geom; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -501,10 +520,24 @@ CREATE INDEX conversions_claimable ON public.conversions USING btree (created_at
 
 
 --
+-- Name: conversions_completed_finished; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX conversions_completed_finished ON public.conversions USING btree (finished_at) WHERE (status = 'COMPLETED'::text);
+
+
+--
 -- Name: conversions_created; Type: INDEX; Schema: public; Owner: -
 --
 
 CREATE INDEX conversions_created ON public.conversions USING btree (created_at DESC, id DESC);
+
+
+--
+-- Name: conversions_owner_created; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX conversions_owner_created ON public.conversions USING btree (owner, created_at DESC, id DESC);
 
 
 --

@@ -1,6 +1,8 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import type { S3Settings } from './storage/s3-storage';
+import { parseApiKeys, type ApiKey } from './auth/api-keys';
 
 /**
  * Everything the service can be told through the environment, parsed and checked once at start,
@@ -8,7 +10,28 @@ import type { S3Settings } from './storage/s3-storage';
  */
 const EnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
-  HOST: z.string().default('0.0.0.0'),
+  /** Loopback by default; any other address needs API_KEYS (or AUTH=off), see src/auth/protected-mode.ts. */
+  HOST: z.string().default('127.0.0.1'),
+  /** `name:key` or `name:key:admin`, separated by commas or newlines; API_KEYS_FILE reads them from a file. */
+  API_KEYS: z.string().optional(),
+  API_KEYS_FILE: z.string().optional(),
+  /** `off` lets the service listen beyond loopback without keys (the risk accepted explicitly). */
+  AUTH: z.enum(['on', 'off']).default('on'),
+  /** Secret download links are signed with; generated and stored in the database when unset. */
+  DOWNLOAD_SECRET: z.string().min(16).optional(),
+  DOWNLOAD_URL_TTL_SECONDS: z.coerce.number().int().min(1).default(3600),
+  /** Completed conversions older than this lose their files and become EXPIRED. */
+  RETENTION_HOURS: z.coerce.number().positive().default(168),
+  /** How often the retention sweep runs (at most every minute). */
+  RETENTION_SWEEP_SECONDS: z.coerce.number().min(0.1).max(60).default(60),
+  MAX_ROWS: z.coerce.number().int().min(1).default(5_000_000),
+  MAX_SHEETS: z.coerce.number().int().min(1).default(200),
+  /** Cells in one input row. */
+  MAX_COLUMNS: z.coerce.number().int().min(2).default(2_000),
+  /** Queued or running conversions one key may have at once (with API keys). */
+  MAX_ACTIVE_CONVERSIONS: z.coerce.number().int().min(1).default(10),
+  /** Largest JSON request body, in kilobytes (uploads have MAX_UPLOAD_MB). */
+  MAX_JSON_KB: z.coerce.number().int().min(1).default(1024),
   /** Absolute base URL used for download links; derived from the request's Host header when unset. */
   PUBLIC_URL: z.string().url().optional(),
   /**
@@ -67,6 +90,13 @@ const EnvSchema = z.object({
 export interface Config {
   port: number;
   host: string;
+  apiKeys: ApiKey[];
+  authOff: boolean;
+  downloadSecret?: string;
+  downloadUrlTtlSeconds: number;
+  retentionSeconds: number;
+  retentionSweepMs: number;
+  limits: Limits;
   publicUrl?: string;
   trustProxy: boolean;
   databaseUrl?: string;
@@ -90,6 +120,15 @@ export interface Config {
   downloadRedirect: 'off' | 'presigned';
 }
 
+/** Sizes a request or a file may not exceed; each has its own error code (README: Limits). */
+export interface Limits {
+  maxRows: number;
+  maxSheets: number;
+  maxColumns: number;
+  maxActiveConversions: number;
+  maxJsonBytes: number;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
   const parsed = EnvSchema.safeParse(env);
   if (!parsed.success) {
@@ -97,9 +136,29 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     throw new Error(`Invalid configuration: ${problems}`);
   }
   const e = parsed.data;
+  let apiKeys: ApiKey[];
+  try {
+    const fromFile = e.API_KEYS_FILE ? fs.readFileSync(e.API_KEYS_FILE, 'utf8') : '';
+    apiKeys = parseApiKeys([e.API_KEYS ?? '', fromFile].join('\n'));
+  } catch (err) {
+    throw new Error(`Invalid configuration: ${(err as Error).message}`);
+  }
   return {
     port: e.PORT,
     host: e.HOST,
+    apiKeys,
+    authOff: e.AUTH === 'off',
+    downloadSecret: e.DOWNLOAD_SECRET || undefined,
+    downloadUrlTtlSeconds: e.DOWNLOAD_URL_TTL_SECONDS,
+    retentionSeconds: e.RETENTION_HOURS * 3600,
+    retentionSweepMs: Math.round(e.RETENTION_SWEEP_SECONDS * 1000),
+    limits: {
+      maxRows: e.MAX_ROWS,
+      maxSheets: e.MAX_SHEETS,
+      maxColumns: e.MAX_COLUMNS,
+      maxActiveConversions: e.MAX_ACTIVE_CONVERSIONS,
+      maxJsonBytes: e.MAX_JSON_KB * 1024,
+    },
     publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ''),
     trustProxy: ['on', 'true', '1'].includes(e.TRUST_PROXY),
     databaseUrl: e.DATABASE_URL || undefined,

@@ -1,5 +1,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { KeyRing } from './auth/api-keys';
+import { DownloadLinks, downloadSecret } from './auth/download-links';
+import { protectedModeProblem } from './auth/protected-mode';
 import { CatalogCache } from './boundaries/catalog';
 import { ensureDefaultBoundarySet } from './boundaries/default-set';
 import { BoundarySetService } from './boundaries/set-service';
@@ -9,6 +12,7 @@ import { FileStore } from './conversion/file-store';
 import { createMetricsRegistry } from './metrics/registry';
 import { openStorage } from './storage/open-storage';
 import { JobQueue } from './conversion/job-queue';
+import { Retention, startRetentionSweeps } from './conversion/retention';
 import { ConversionRunner } from './conversion/runner';
 import { Worker } from './conversion/worker';
 import { openDatabase, type Database } from './db/database';
@@ -40,6 +44,8 @@ export interface RunningServer {
   grids: InteriorGridCache;
   /** Uploads and outputs, in the configured storage. */
   store: FileStore;
+  /** The retention sweep (runs every RETENTION_SWEEP_SECONDS; tests call `sweep()` themselves). */
+  retention: Retention;
   /** Resolves once the bundled boundary set is loaded (at once when a set exists) and the worker runs. */
   ready: Promise<void>;
   close(): Promise<void>;
@@ -60,9 +66,13 @@ export async function startServer(
   log: Logger = createLogger(config.logLevel, config.logFormat),
   options: StartOptions = {},
 ): Promise<RunningServer> {
+  const keys = new KeyRing(config.apiKeys);
+  const refusal = protectedModeProblem(config.host, keys.enabled, config.authOff);
+  if (refusal) throw new Error(refusal);
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const { dataSource } = db;
   const sqlFunctions = await checkSqlFunctions(dataSource, geocodeSqlFunctions(), log);
+  const downloadLinks = new DownloadLinks(await downloadSecret(dataSource, config.downloadSecret), config.downloadUrlTtlSeconds);
   // Across instances only a real PostgreSQL can carry progress; PGlite is one process anyway.
   const bus: ProgressBus = db.embedded ? new InProcessBus() : await PgNotifyBus.connect(db.url, log);
   const publisher = new ThrottledPublisher(bus, config.progressIntervalMs);
@@ -71,6 +81,7 @@ export async function startServer(
   const boundarySets = new BoundarySetService(dataSource, config.defaultBoundarySet);
   const catalogs = new CatalogCache(dataSource);
   const queue = new JobQueue(dataSource, config.leaseSeconds, publisher);
+  const retention = new Retention(dataSource, queue, store, config.retentionSeconds);
   const grids = new InteriorGridCache(dataSource, log, config.interiorGrid);
   const geocoder = new Geocoder(dataSource, catalogs, grids);
   const runner = new ConversionRunner({
@@ -83,6 +94,7 @@ export async function startServer(
     chunkRows: config.chunkRows,
     progressIntervalMs: config.progressIntervalMs,
     defaultMaxDistanceMeters: config.maxDistanceMeters,
+    limits: config.limits,
   });
   const worker = new Worker(
     dataSource,
@@ -93,7 +105,18 @@ export async function startServer(
     log,
   );
   const services: Services = {
-    conversions: new ConversionService(dataSource, queue, store, boundarySets, bus, config.maxUploadBytes, () => worker.wake()),
+    conversions: new ConversionService(
+      dataSource,
+      queue,
+      store,
+      boundarySets,
+      bus,
+      config.maxUploadBytes,
+      () => worker.wake(),
+      retention,
+      config.limits.maxActiveConversions,
+    ),
+    downloadLinks,
     boundarySets,
     summaries: new ConversionSummaryService(dataSource, catalogs),
     reverseGeocode: new ReverseGeocodeService(dataSource, boundarySets, catalogs, geocoder, config.maxDistanceMeters),
@@ -104,6 +127,7 @@ export async function startServer(
       catalogs,
       geocoder,
       maxUploadBytes: config.maxUploadBytes,
+      limits: config.limits,
       defaultMaxDistanceMeters: config.maxDistanceMeters,
     }),
     maxUploadBytes: config.maxUploadBytes,
@@ -131,6 +155,8 @@ export async function startServer(
     maxUploadBytes: config.maxUploadBytes,
     graphqlIde: config.graphqlIde,
     corsOrigins: config.corsOrigins,
+    maxJsonBytes: config.limits.maxJsonBytes,
+    keys,
     log,
   });
   httpServer.on('request', app);
@@ -151,6 +177,8 @@ export async function startServer(
   log.info(
     `coord2region listening on ${url} (${db.embedded ? `embedded database in ${config.dataDir}` : 'PostgreSQL'}, storage ${storage.description}); loading boundaries…`,
   );
+  log.info(keys.enabled ? `API keys: ${keys.keys.length} configured; every request needs one` : 'API keys: none (every request is accepted)');
+  const sweeps = startRetentionSweeps(retention, config.retentionSweepMs, log);
 
   let closing: Promise<void> | null = null;
   let warmUp: Promise<void> = Promise.resolve();
@@ -178,6 +206,7 @@ export async function startServer(
     (closing ??= (async () => {
       await ready.catch(() => {});
       await worker.stop();
+      await sweeps.stop();
       await grids.close(); // stops a grid build, which the warm-up would wait for
       await warmUp;
       publisher.close();
@@ -188,5 +217,5 @@ export async function startServer(
       storage.close?.();
     })());
 
-  return { url, port, db, services, worker, grids, store, ready, close };
+  return { url, port, db, services, worker, grids, store, retention, ready, close };
 }

@@ -56,7 +56,7 @@ describe('conversion end to end', () => {
     assert.equal(last.progress, 1);
     assert.equal(last.detectedSrid, 5179);
     assert.deepEqual(last.detectedColumns.map((c: any) => [c.xColumn, c.yColumn]), [['x (H)', 'y (I)']]);
-    assert.match(last.downloadUrl, new RegExp(`^${server.url}/downloads/${created.id}$`));
+    assert.match(last.downloadUrl, new RegExp(`^${server.url}/downloads/${created.id}\\?expires=\\d+&signature=[\\w-]+$`));
 
     const file = await download(last.downloadUrl);
     assert.match(file.contentType ?? '', /spreadsheetml/);

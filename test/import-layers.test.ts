@@ -21,7 +21,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['conversion', 'preview', 'tiles'],
   ['reading', 'detection', 'geocode', 'writing', 'storage'],
   ['boundaries'],
-  ['db', 'entities', 'pubsub', 'util', 'types', 'metrics', 'errors.ts', 'logger.ts', 'project-root.ts'],
+  ['auth', 'db', 'entities', 'pubsub', 'util', 'types', 'metrics', 'errors.ts', 'logger.ts', 'project-root.ts'],
 ];
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');

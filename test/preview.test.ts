@@ -12,7 +12,7 @@ describe('previewFile', () => {
   let server: TestServer;
   // A previewed upload is a temporary file of the instance that received it, never in storage.
   const uploadsDir = () => path.join(server.dataDir, 'tmp');
-  const conversionCount = async () => (await gql(server.graphqlUrl, `{ conversions(limit: 200) { id } }`)).data!.conversions.length;
+  const conversionCount = async () => (await gql(server.graphqlUrl, `{ conversions(limit: 100) { id } }`)).data!.conversions.length;
 
   before(async () => {
     server = await startTestServer();

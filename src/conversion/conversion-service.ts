@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { DataSource } from 'typeorm';
+import { ANONYMOUS_VIEWER, mayAccess, type Viewer } from '../auth/viewer';
 import type { BoundarySetService } from '../boundaries/set-service';
 import { Conversion, TERMINAL_STATUSES, type ConversionStatus } from '../entities/Conversion';
 import { NotFoundError, UserInputError } from '../errors';
@@ -10,6 +11,10 @@ import { assertHasDataRows } from './data-rows';
 import type { FileStore } from './file-store';
 import type { JobQueue } from './job-queue';
 import { beforeReadingUpload, checkRequestOptions } from './request-checks';
+import type { Retention } from './retention';
+
+/** Most conversions one `conversions` query returns. */
+export const MAX_LIST_LIMIT = 100;
 
 export interface IncomingFile {
   fileName: string;
@@ -29,12 +34,18 @@ export class ConversionService {
     private readonly bus: ProgressBus,
     private readonly maxUploadBytes: number,
     private readonly onQueued: () => void,
+    private readonly retention: Retention,
+    /** Queued or running conversions one key may have (MAX_ACTIVE_CONVERSIONS); not applied without keys. */
+    private readonly maxActivePerOwner: number,
   ) {}
 
-  async create(file: IncomingFile, rawOptions: Record<string, unknown> | null | undefined): Promise<Conversion> {
+  async create(file: IncomingFile, rawOptions: Record<string, unknown> | null | undefined, viewer: Viewer = ANONYMOUS_VIEWER): Promise<Conversion> {
     const fileName = cleanFileName(file.fileName);
     // Cheap checks first, so a bad request fails before the upload is stored.
-    const { options } = await beforeReadingUpload(file.stream, () => checkRequestOptions(this.dataSource, this.sets, rawOptions));
+    const { options } = await beforeReadingUpload(file.stream, async () => {
+      await this.checkActiveLimit(viewer.name);
+      return checkRequestOptions(this.dataSource, this.sets, rawOptions);
+    });
 
     const id = randomUUID();
     const size = await this.store.saveUpload(id, file.stream, this.maxUploadBytes);
@@ -48,7 +59,12 @@ export class ConversionService {
       } finally {
         await local.release();
       }
-      await this.queue.enqueue({ id, fileName, uploadKey, fileSize: size, options });
+      // Checked again at the insert: uploads of one key that ran side by side passed the first check together.
+      await this.dataSource.transaction(async (tx) => {
+        if (viewer.name !== null) await tx.query(`SELECT pg_advisory_xact_lock(hashtext('conversions-of:' || $1))`, [viewer.name]);
+        await this.checkActiveLimit(viewer.name, tx);
+        await this.queue.enqueue({ id, fileName, uploadKey, fileSize: size, options, owner: viewer.name }, tx);
+      });
       this.onQueued();
       return (await this.get(id))!;
     } catch (err) {
@@ -57,27 +73,64 @@ export class ConversionService {
     }
   }
 
+  private async checkActiveLimit(owner: string | null, tx: { query: DataSource['query'] } = this.dataSource): Promise<void> {
+    if (owner === null) return;
+    const [row] = await tx.query(`SELECT count(*)::int AS n FROM conversions WHERE owner = $1 AND status IN ('QUEUED', 'RUNNING')`, [owner]);
+    if (Number(row.n) >= this.maxActivePerOwner) {
+      throw new UserInputError(
+        `대기 중이거나 실행 중인 변환이 이미 ${this.maxActivePerOwner}개입니다. 끝나거나 취소한 뒤 다시 올려 주세요. · ` +
+          `This key already has ${this.maxActivePerOwner} queued or running conversions (MAX_ACTIVE_CONVERSIONS); wait for one to finish or cancel one.`,
+        'TOO_MANY_CONVERSIONS',
+      );
+    }
+  }
+
+  /** Any conversion by id, whoever owns it (the worker, downloads by signed link, tests). */
   get(id: string): Promise<Conversion | null> {
     if (!isUuid(id)) return Promise.resolve(null);
     return this.dataSource.getRepository(Conversion).findOneBy({ id });
   }
 
-  async list(args: { limit: number; offset: number; status?: ConversionStatus | null }): Promise<Conversion[]> {
+  /** A conversion as a viewer may see it: null when unknown or another key's (the same answer, NOT_FOUND). */
+  async find(id: string, viewer: Viewer): Promise<Conversion | null> {
+    const found = await this.get(id);
+    return found && mayAccess(viewer, found.owner) ? found : null;
+  }
+
+  private async findOrFail(id: string, viewer: Viewer): Promise<Conversion> {
+    const found = await this.find(id, viewer);
+    if (!found) throw new NotFoundError(`No conversion with id ${id}.`);
+    return found;
+  }
+
+  async list(args: { limit: number; offset: number; status?: ConversionStatus | null }, viewer: Viewer = ANONYMOUS_VIEWER): Promise<Conversion[]> {
+    if (args.limit > MAX_LIST_LIMIT) {
+      throw new UserInputError(`limit는 최대 ${MAX_LIST_LIMIT}입니다. · limit is at most ${MAX_LIST_LIMIT}; page with offset.`, 'LIMIT_TOO_LARGE');
+    }
     return this.dataSource.getRepository(Conversion).find({
-      where: args.status ? { status: args.status } : {},
+      where: { ...(args.status ? { status: args.status } : {}), ...(viewer.seesAll ? {} : { owner: viewer.name ?? '' }) },
       order: { createdAt: 'DESC', id: 'DESC' },
-      take: Math.min(Math.max(args.limit, 1), 200),
+      take: Math.max(args.limit, 1),
       skip: Math.max(args.offset, 0),
     });
+  }
+
+  /**
+   * Deletes a conversion's upload, output and stored results at once; it stays listed as EXPIRED.
+   * A queued or running one stops (its worker discards what it made).
+   */
+  async delete(id: string, viewer: Viewer = ANONYMOUS_VIEWER): Promise<Conversion> {
+    await this.findOrFail(id, viewer);
+    await this.retention.expireNow(id);
+    return (await this.get(id))!;
   }
 
   /**
    * Cancels a queued or running conversion. A running one is stopped by its worker at its next
    * chunk (its lease no longer matches); cancelling a finished one is an error that says so.
    */
-  async cancel(id: string): Promise<Conversion> {
-    const existing = await this.get(id);
-    if (!existing) throw new NotFoundError(`No conversion with id ${id}.`);
+  async cancel(id: string, viewer: Viewer = ANONYMOUS_VIEWER): Promise<Conversion> {
+    const existing = await this.findOrFail(id, viewer);
     const cancelledFrom = await this.queue.cancel(id);
     if (cancelledFrom === null) {
       const now = (await this.get(id)) ?? existing;

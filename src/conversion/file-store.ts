@@ -131,6 +131,12 @@ export class FileStore {
     if (key) await this.storage.delete(key);
   }
 
+  /** Removes everything stored for a conversion (retention, deleteConversion): its upload and any output it may have written; missing objects are fine. */
+  async deleteConversionFiles(c: { id: string; uploadKey: string | null; outputKey: string | null }): Promise<void> {
+    const keys = new Set([c.uploadKey ?? this.uploadKey(c.id), c.outputKey, this.outputKey(c.id, 'XLSX'), this.outputKey(c.id, 'CSV')]);
+    await Promise.all([...keys].filter((k): k is string => Boolean(k)).map((k) => this.storage.delete(k)));
+  }
+
   private tempFile(kind: string): string {
     return path.join(this.tempDir, `${kind}-${randomUUID()}`);
   }
@@ -164,6 +170,7 @@ function removeStaleTempFiles(dir: string): void {
       // removed meanwhile by another process sharing the folder
     }
   }
+
 }
 
 /** The upload parser's own size limit (HTTP 413 from graphql-upload), however it surfaces. */

@@ -18,6 +18,20 @@ export interface NewJob {
   uploadKey: string;
   fileSize: number;
   options: StoredConversionOptions;
+  /** Name of the API key that created it; null without keys. */
+  owner?: string | null;
+}
+
+/** A job that just became EXPIRED, with the files still to delete. */
+export interface ExpiredJob {
+  id: string;
+  uploadKey: string | null;
+  outputKey: string | null;
+}
+
+/** Something that runs a query: the data source, or a transaction's entity manager. */
+export interface Queryable {
+  query(sql: string, params?: unknown[]): Promise<any>;
 }
 
 /** The row counts a job has committed, each chunk's results with the counters that cover them. */
@@ -50,6 +64,7 @@ const HELD = `id = $1 AND worker_id = $2 AND status = 'RUNNING'`;
  *   enqueue → QUEUED ── claim ──→ RUNNING ── complete ──→ COMPLETED
  *                 │                 │  ╰──── fail ──────→ FAILED
  *                 ╰──── cancel ─────┴──────────────────→ CANCELLED
+ *   COMPLETED ── expireCompletedBefore (retention) ──→ EXPIRED ←── expire (deleteConversion, any status)
  *
  * and, while RUNNING: renew, setPhase, pinBoundarySet, recordAnalysis, commitChunk, release.
  */
@@ -60,12 +75,12 @@ export class JobQueue {
     private readonly publisher: ThrottledPublisher,
   ) {}
 
-  /** Stores a new QUEUED job. */
-  async enqueue(job: NewJob): Promise<void> {
-    await this.dataSource.query(
-      `INSERT INTO conversions (id, file_name, upload_key, file_size, options, status, phase)
-       VALUES ($1, $2, $3, $4, $5, 'QUEUED', 'WAITING')`,
-      [job.id, job.fileName, job.uploadKey, job.fileSize, JSON.stringify(job.options)],
+  /** Stores a new QUEUED job (in the caller's transaction when given one). */
+  async enqueue(job: NewJob, tx: Queryable = this.dataSource): Promise<void> {
+    await tx.query(
+      `INSERT INTO conversions (id, file_name, upload_key, file_size, options, status, phase, owner)
+       VALUES ($1, $2, $3, $4, $5, 'QUEUED', 'WAITING', $6)`,
+      [job.id, job.fileName, job.uploadKey, job.fileSize, JSON.stringify(job.options), job.owner ?? null],
     );
   }
 
@@ -212,6 +227,40 @@ export class JobQueue {
     return rows[0].status;
   }
 
+  /**
+   * Any status → EXPIRED, at once (deleteConversion). A running job's worker finds its lease gone
+   * at its next write and discards what it made. Null when there is no such job.
+   */
+  async expire(jobId: string): Promise<ExpiredJob | null> {
+    const rows: ExpiredRow[] = await this.dataSource.query(
+      `WITH expired AS (
+         UPDATE conversions SET status = 'EXPIRED', phase = 'DONE', finished_at = coalesce(finished_at, now()), updated_at = now()
+          WHERE id = $1 RETURNING id, upload_key, output_key)
+       SELECT * FROM expired`,
+      [jobId],
+    );
+    if (rows.length === 0) return null;
+    this.finished(jobId);
+    return toExpiredJob(rows[0]);
+  }
+
+  /** COMPLETED longer than `seconds` ago → EXPIRED (retention), at most `limit` at a time. */
+  async expireCompletedBefore(seconds: number, limit: number): Promise<ExpiredJob[]> {
+    const rows: ExpiredRow[] = await this.dataSource.query(
+      `WITH due AS (
+         SELECT id FROM conversions
+          WHERE status = 'COMPLETED' AND finished_at < now() - make_interval(secs => $1::double precision)
+          ORDER BY finished_at LIMIT $2 FOR UPDATE SKIP LOCKED),
+       expired AS (
+         UPDATE conversions c SET status = 'EXPIRED', phase = 'DONE', updated_at = now()
+           FROM due WHERE c.id = due.id RETURNING c.id, c.upload_key, c.output_key)
+       SELECT * FROM expired`,
+      [seconds, limit],
+    );
+    for (const r of rows) this.finished(r.id);
+    return rows.map(toExpiredJob);
+  }
+
   /** Gives a job back at once (on shutdown) so the next worker need not wait for the lease. */
   async release(lease: Lease): Promise<void> {
     await this.dataSource.query(
@@ -259,6 +308,16 @@ export class JobQueue {
     this.publisher.publish(jobId, true);
     this.publisher.done(jobId);
   }
+}
+
+interface ExpiredRow {
+  id: string;
+  upload_key: string | null;
+  output_key: string | null;
+}
+
+function toExpiredJob(r: ExpiredRow): ExpiredJob {
+  return { id: r.id, uploadKey: r.upload_key, outputKey: r.output_key };
 }
 
 /** TypeORM returns `[rows, affected]` for UPDATE … RETURNING on postgres; plain rows otherwise. */

@@ -4,7 +4,9 @@ import type { BoundarySetService } from '../boundaries/set-service';
 import type { Conversion, DetectedLayout, PhaseTimings } from '../entities/Conversion';
 import type { Geocoder } from '../geocode/geocoder';
 import { observePhases } from '../metrics/instruments';
+import { tooManyRows, withLimits, type SourceLimits } from '../reading/limited-source';
 import { detectInputFormat, openTableSource, readHead } from '../reading/open-source';
+import type { TableSource } from '../reading/table-source';
 import { CsvOutputWriter } from '../writing/csv-writer';
 import type { OutputWriter } from '../writing/output-writer';
 import { XlsxOutputWriter } from '../writing/xlsx-writer';
@@ -28,6 +30,8 @@ export interface RunnerDeps {
   defaultMaxDistanceMeters: number;
   /** Least time between two stores of the rows read and written (PROGRESS_INTERVAL_MS). */
   progressIntervalMs?: number;
+  /** MAX_SHEETS, MAX_COLUMNS and MAX_ROWS; unlimited when absent. */
+  limits?: SourceLimits & { maxRows: number };
 }
 
 /**
@@ -107,6 +111,10 @@ export class ConversionRunner {
     return next;
   }
 
+  private limited(source: TableSource): TableSource {
+    return this.deps.limits ? withLimits(source, this.deps.limits) : source;
+  }
+
   private async pinBoundarySet(job: Conversion, lease: Lease): Promise<number> {
     const { id } = await this.deps.sets.resolve(job.options.boundarySet);
     await this.deps.queue.pinBoundarySet(lease, id);
@@ -116,9 +124,12 @@ export class ConversionRunner {
   private async analyze(job: Conversion, lease: Lease, input: LocalFile, timings: PhaseTimings): Promise<DetectedLayout> {
     const t = Date.now();
     const format = detectInputFormat(job.fileName, await readHead(input.file));
-    const detected = await analyzeFile(await openTableSource(input.file, job.fileName, format), job.options);
+    const detected = await analyzeFile(this.limited(await openTableSource(input.file, job.fileName, format)), job.options);
     timings.analyzeMs = Date.now() - t;
-    await this.deps.queue.recordAnalysis(lease, detected, detected.sheets.reduce((n, s) => n + s.dataRows, 0));
+    const totalRows = detected.sheets.reduce((n, s) => n + s.dataRows, 0);
+    const maxRows = this.deps.limits?.maxRows;
+    if (maxRows !== undefined && totalRows > maxRows) throw tooManyRows(totalRows, maxRows);
+    await this.deps.queue.recordAnalysis(lease, detected, totalRows);
     return detected;
   }
 
@@ -143,11 +154,13 @@ export class ConversionRunner {
       { setId, maxDistanceMeters: job.options.maxDistanceMeters ?? this.deps.defaultMaxDistanceMeters },
       timings,
     );
-    const source = await openTableSource(input.file, job.fileName, detected.format, {
-      format: detected.format,
-      encoding: detected.encoding,
-      delimiter: detected.delimiter,
-    });
+    const source = this.limited(
+      await openTableSource(input.file, job.fileName, detected.format, {
+        format: detected.format,
+        encoding: detected.encoding,
+        delimiter: detected.delimiter,
+      }),
+    );
     return new ChunkPipeline({
       detected,
       source,

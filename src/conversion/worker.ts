@@ -162,9 +162,12 @@ export class Worker {
       return;
     }
     if (err instanceof JobLostError) {
-      if ((await this.queue.statusOf(job.id)) === 'CANCELLED') {
+      const status = await this.queue.statusOf(job.id);
+      if (status === 'CANCELLED' || status === 'EXPIRED') {
+        // Cancelled or deleted: nothing it made may stay, not even an output finished in the meantime.
         await this.discard(job, log);
-        log.info(`Conversion ${job.id} cancelled`);
+        await this.store.deleteConversionFiles({ id: job.id, uploadKey: job.uploadKey, outputKey: null }).catch(() => {});
+        log.info(`Conversion ${job.id} ${status === 'CANCELLED' ? 'cancelled' : 'deleted'}`);
       } else {
         log.info(`Conversion ${job.id} was taken over by another worker`);
       }

@@ -1,8 +1,9 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 
-export const CONVERSION_STATUSES = ['QUEUED', 'RUNNING', 'COMPLETED', 'FAILED', 'CANCELLED'] as const;
+/** EXPIRED: was COMPLETED, and its files were deleted (retention or deleteConversion). */
+export const CONVERSION_STATUSES = ['QUEUED', 'RUNNING', 'COMPLETED', 'FAILED', 'CANCELLED', 'EXPIRED'] as const;
 export type ConversionStatus = (typeof CONVERSION_STATUSES)[number];
-export const TERMINAL_STATUSES: readonly ConversionStatus[] = ['COMPLETED', 'FAILED', 'CANCELLED'];
+export const TERMINAL_STATUSES: readonly ConversionStatus[] = ['COMPLETED', 'FAILED', 'CANCELLED', 'EXPIRED'];
 
 /** What the worker is doing inside RUNNING; QUEUED/terminal conversions carry their own phase too. */
 export const CONVERSION_PHASES = ['WAITING', 'ANALYZING', 'GEOCODING', 'FINISHING', 'DONE'] as const;
@@ -68,6 +69,10 @@ export interface PhaseTimings {
 export class Conversion {
   @PrimaryColumn({ type: 'uuid' })
   id!: string;
+
+  /** Name of the API key that created it; null when the service runs without keys. */
+  @Column({ type: 'text', nullable: true })
+  owner!: string | null;
 
   @Column({ type: 'text', name: 'file_name' })
   fileName!: string;

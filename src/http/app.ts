@@ -11,6 +11,8 @@ import { graphqlUploadExpress } from 'graphql-upload-minimal';
 import type { Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import type { FileStore } from '../conversion/file-store';
+import type { KeyRing } from '../auth/api-keys';
+import { requireApiKey } from '../auth/http-auth';
 import type { Logger } from '../logger';
 import type { Context, Services } from '../schema/context';
 import { corsHandler, type CorsOrigins } from './cors';
@@ -49,6 +51,9 @@ export interface HttpDeps {
   /** Serve the GraphQL IDE at GET /graphql (GRAPHQL_IDE). */
   graphqlIde: boolean;
   corsOrigins: CorsOrigins;
+  /** MAX_JSON_KB, in bytes. */
+  maxJsonBytes: number;
+  keys: KeyRing;
   log: Logger;
 }
 
@@ -63,7 +68,7 @@ const MAPLIBRE_DIR = path.join(PROJECT_ROOT, 'node_modules/maplibre-gl/dist');
  */
 export async function createHttpApp(deps: HttpDeps): Promise<{ app: express.Express; stop: () => Promise<void> }> {
   const { httpServer, schema, services, log } = deps;
-  const createContext = contextFactory(services, deps.publicUrl, deps.trustProxy);
+  const createContext = contextFactory(services, deps.publicUrl, deps.trustProxy, deps.keys);
   const webSockets = attachWebSockets({
     httpServer,
     path: GRAPHQL_PATH,
@@ -129,7 +134,7 @@ export async function createHttpApp(deps: HttpDeps): Promise<{ app: express.Expr
     res.type(deps.metrics.contentType).send(await deps.metrics.metrics());
   });
   app.options('/downloads/:id', cors);
-  app.get('/downloads/:id', cors, downloadHandler(services.conversions, deps.store, deps.downloadRedirect));
+  app.get('/downloads/:id', cors, downloadHandler(services.conversions, deps.store, deps.downloadRedirect, services.downloadLinks, deps.keys));
   // Before the IDE's router, which would answer a preflight (OPTIONS) itself.
   app.use(GRAPHQL_PATH, cors);
   if (deps.graphqlIde) app.use(GRAPHQL_PATH, graphqlIde({ path: GRAPHQL_PATH, baseUrlOf: (req) => deps.publicUrl ?? baseUrlFromHeaders(req.headers, deps.trustProxy) }));
@@ -138,8 +143,10 @@ export async function createHttpApp(deps: HttpDeps): Promise<{ app: express.Expr
     GRAPHQL_PATH,
     answerAfterBody(deps.maxUploadBytes),
     requirePreflightHeader,
+    requireApiKey(deps.keys),
     graphqlUploadExpress({ maxFileSize: deps.maxUploadBytes, maxFiles: 1 }),
-    express.json({ limit: '1mb' }),
+    express.json({ limit: deps.maxJsonBytes }),
+    refuseBatches,
     expressMiddleware(apollo, { context: ({ req }) => createContext({ headers: req.headers }) }),
   );
   // The conversion page: the same file for every id; its script asks the API for the rest.
@@ -152,11 +159,38 @@ export async function createHttpApp(deps: HttpDeps): Promise<{ app: express.Expr
     // A malformed multipart body is the client's mistake even when the parser reports it as internal.
     const status = err.status ?? (req.is('multipart/form-data') ? 400 : 500);
     if (status >= 500) log.error('HTTP error', err);
-    const code = status === 413 ? 'FILE_TOO_LARGE' : status < 500 ? 'BAD_REQUEST' : 'INTERNAL_SERVER_ERROR';
-    res.status(status).json({ errors: [{ message: status < 500 ? err.message : 'Internal server error', extensions: { code } }] });
+    const tooLarge = status === 413 ? (req.is('multipart/form-data') ? 'FILE_TOO_LARGE' : 'REQUEST_TOO_LARGE') : null;
+    const code = tooLarge ?? (status < 500 ? 'BAD_REQUEST' : 'INTERNAL_SERVER_ERROR');
+    const message =
+      tooLarge === 'REQUEST_TOO_LARGE'
+        ? `요청 본문이 ${Math.round(deps.maxJsonBytes / 1024)} KB 한도보다 큽니다. · The request body is larger than the ${Math.round(deps.maxJsonBytes / 1024)} KB limit (MAX_JSON_KB).`
+        : status < 500
+          ? err.message
+          : 'Internal server error';
+    res.status(status).json({ errors: [{ message, extensions: { code } }] });
   });
 
   return { app, stop: () => apollo.stop() };
 }
 
 export { baseUrlFromHeaders } from './request-context';
+
+/**
+ * Batched operations (a JSON array of them) would multiply every per-request limit, so they are
+ * refused with a code, before Apollo (which has them off too, but answers without one).
+ */
+function refuseBatches(req: Request, res: Response, next: NextFunction): void {
+  if (!Array.isArray(req.body)) {
+    next();
+    return;
+  }
+  res.status(400).json({
+    errors: [
+      {
+        message: '여러 작업을 한 요청에 묶어 보낼 수 없습니다. 하나씩 보내세요. · Batched GraphQL requests are not accepted; send one operation per request.',
+        extensions: { code: 'BATCH_NOT_SUPPORTED' },
+      },
+    ],
+  });
+}
+

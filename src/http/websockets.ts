@@ -7,7 +7,8 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from '../logger';
 import type { Context } from '../schema/context';
 import { webSocketOriginAllowed, type CorsOrigins } from './cors';
-import type { ContextFactory } from './request-context';
+import { UnauthenticatedError, type ContextFactory } from './request-context';
+import { WS_UNAUTHORIZED } from '../auth/ws-auth';
 
 /** The graphql-ws protocol's subprotocol (graphql-ws clients, Altair, Apollo Client 3.5+). */
 const GRAPHQL_TRANSPORT_WS = 'graphql-transport-ws';
@@ -52,6 +53,8 @@ export function attachWebSockets(deps: WebSocketDeps): { dispose: () => Promise<
           return true;
         } catch (err) {
           log.debug('WebSocket connection refused', err);
+          // No valid API key: 4401, so a client can tell it from other refusals.
+          if (err instanceof UnauthenticatedError) ctx.extra.socket.close(WS_UNAUTHORIZED, 'Unauthorized: send authorization: Bearer <key> in connectionParams');
           return false; // closes with 4403 Forbidden
         }
       },

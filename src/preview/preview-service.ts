@@ -13,6 +13,7 @@ import { UserInputError } from '../errors';
 import { resultAt } from '../geocode/chunk-geocoder';
 import type { Geocoder } from '../geocode/geocoder';
 import { resultFromCode, type MatchResult } from '../geocode/result-codes';
+import { withLimits, type SourceLimits } from '../reading/limited-source';
 import { detectInputFormat, openTableSource, readHead } from '../reading/open-source';
 import type { CellValue } from '../reading/table-source';
 
@@ -65,6 +66,8 @@ export interface PreviewDeps {
   catalogs: CatalogCache;
   geocoder: Geocoder;
   maxUploadBytes: number;
+  /** MAX_SHEETS and MAX_COLUMNS; unlimited when absent. */
+  limits?: SourceLimits;
   defaultMaxDistanceMeters: number;
 }
 
@@ -92,7 +95,8 @@ export class PreviewService {
     const upload = await store.receiveTemp(file.stream, this.deps.maxUploadBytes);
     try {
       const format = detectInputFormat(fileName, await readHead(upload.file));
-      const source = await openTableSource(upload.file, fileName, format);
+      const opened = await openTableSource(upload.file, fileName, format);
+      const source = this.deps.limits ? withLimits(opened, this.deps.limits) : opened;
       const { layout, samples } = await inspectFile(source, options, rowCount);
       const catalog = await this.deps.catalogs.get(set.id);
       const maxDistanceMeters = options.maxDistanceMeters ?? this.deps.defaultMaxDistanceMeters;

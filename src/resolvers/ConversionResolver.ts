@@ -19,31 +19,40 @@ export class ConversionResolver {
   ): Promise<ConversionType> {
     return withUserErrors(async () => {
       const upload = await receiveUpload(file, ctx.services.maxUploadBytes);
-      const created = await ctx.services.conversions.create(upload, { ...(options ?? {}) });
+      const created = await ctx.services.conversions.create(upload, { ...(options ?? {}) }, ctx.viewer);
       return view(created, ctx);
     });
   }
 
   @Mutation(() => ConversionType, { description: 'Stop a queued or running conversion.' })
   cancelConversion(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<ConversionType> {
-    return withUserErrors(async () => view(await ctx.services.conversions.cancel(id), ctx));
+    return withUserErrors(async () => view(await ctx.services.conversions.cancel(id, ctx.viewer), ctx));
   }
 
-  @Query(() => ConversionType, { nullable: true })
+  @Mutation(() => ConversionType, {
+    description: 'Delete the upload, output and stored results now (stopping it if still queued or running); it stays listed as EXPIRED.',
+  })
+  deleteConversion(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<ConversionType> {
+    return withUserErrors(async () => view(await ctx.services.conversions.delete(id, ctx.viewer), ctx));
+  }
+
+  @Query(() => ConversionType, { nullable: true, description: "Null when unknown or another key's." })
   async conversion(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<ConversionType | null> {
-    const found = await ctx.services.conversions.get(id);
+    const found = await ctx.services.conversions.find(id, ctx.viewer);
     return found ? view(found, ctx) : null;
   }
 
-  @Query(() => [ConversionType], { description: 'Newest first.' })
+  @Query(() => [ConversionType], { description: "Newest first; with API keys only the key's own (an admin key sees all)." })
   async conversions(
-    @Arg('limit', () => Int, { defaultValue: 20, description: 'At most 200.' }) limit: number,
+    @Arg('limit', () => Int, { defaultValue: 20, description: 'At most 100.' }) limit: number,
     @Arg('offset', () => Int, { defaultValue: 0 }) offset: number,
     @Arg('status', () => ConversionStatusEnum, { nullable: true }) status: ConversionStatusEnum | null,
     @Ctx() ctx: Context,
   ): Promise<ConversionType[]> {
-    const rows = await ctx.services.conversions.list({ limit, offset, status });
-    return Promise.all(rows.map((c) => view(c, ctx)));
+    return withUserErrors(async () => {
+      const rows = await ctx.services.conversions.list({ limit, offset, status }, ctx.viewer);
+      return Promise.all(rows.map((c) => view(c, ctx)));
+    });
   }
 
   @FieldResolver(() => [RegionCountType], { description: 'Matched rows (OK + NEAREST) per region of a boundary level (1 시도, 2 시군구, …), largest first; level 1 adds up to matchedRows. Covers the rows done so far while running.' })
@@ -64,9 +73,9 @@ export class ConversionResolver {
   }
 
   @Subscription(() => ConversionType, {
-    description: 'The current state first, then every change; completes after COMPLETED, FAILED or CANCELLED.',
+    description: 'The current state first, then every change; completes after COMPLETED, FAILED, CANCELLED or EXPIRED.',
     subscribe: async ({ args, context }: SubscribeResolverData<unknown, { id: string }, Context>) => {
-      const existing = await context.services.conversions.get(args.id);
+      const existing = await context.services.conversions.find(args.id, context.viewer);
       if (!existing) throw new GraphQLError(`No conversion with id ${args.id}.`, { extensions: { code: 'NOT_FOUND' } });
       return context.services.conversions.watch(args.id);
     },
@@ -77,5 +86,6 @@ export class ConversionResolver {
 }
 
 async function view(c: Conversion, ctx: Context): Promise<ConversionType> {
-  return toConversionType(c, ctx.baseUrl, await ctx.services.boundarySets.label(c.boundarySetId));
+  const downloadUrl = ctx.services.downloadLinks.url(ctx.baseUrl, c.id);
+  return toConversionType(c, downloadUrl, await ctx.services.boundarySets.label(c.boundarySetId));
 }

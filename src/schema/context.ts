@@ -1,3 +1,5 @@
+import type { DownloadLinks } from '../auth/download-links';
+import type { Viewer } from '../auth/viewer';
 import type { BoundarySetService } from '../boundaries/set-service';
 import type { ConversionService } from '../conversion/conversion-service';
 import type { ConversionSummaryService } from '../conversion/summary-service';
@@ -11,12 +13,15 @@ export interface Services {
   boundarySets: BoundarySetService;
   reverseGeocode: ReverseGeocodeService;
   preview: PreviewService;
+  /** Signs the downloadUrl handed out with each conversion. */
+  downloadLinks: DownloadLinks;
   /** MAX_UPLOAD_MB in bytes, for the error an oversized upload gets. */
   maxUploadBytes: number;
 }
 
-/** What every resolver receives: the services, and the base URL download links are built on. */
+/** What every resolver receives: the services, the base URL download links are built on, and who asks. */
 export interface Context {
   services: Services;
   baseUrl: string;
+  viewer: Viewer;
 }

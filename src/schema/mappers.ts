@@ -10,8 +10,8 @@ import {
   type OutputFormatEnum,
 } from './types';
 
-/** Entity → API shape. `boundarySetNames` maps set ids to `name@version` for display. */
-export function toConversionType(c: Conversion, baseUrl: string, boundarySetLabel: string | null): ConversionType {
+/** Entity → API shape. `downloadUrl` is the signed link to use once it is COMPLETED; `boundarySetLabel` is `name@version`. */
+export function toConversionType(c: Conversion, downloadUrl: string, boundarySetLabel: string | null): ConversionType {
   const total = c.totalRows;
   const progress = c.status === 'COMPLETED' ? 1 : total ? Math.min(1, c.processedRows / total) : 0;
   return {
@@ -33,7 +33,7 @@ export function toConversionType(c: Conversion, baseUrl: string, boundarySetLabe
     createdAt: c.createdAt,
     startedAt: c.startedAt,
     finishedAt: c.finishedAt,
-    downloadUrl: c.status === 'COMPLETED' && c.outputKey ? `${baseUrl}/downloads/${c.id}` : null,
+    downloadUrl: c.status === 'COMPLETED' && c.outputKey ? downloadUrl : null,
     outputFormat: c.options.outputFormat as OutputFormatEnum,
     boundarySet: boundarySetLabel,
     detectedColumns:

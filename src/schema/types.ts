@@ -12,8 +12,12 @@ export enum ConversionStatusEnum {
   COMPLETED = 'COMPLETED',
   FAILED = 'FAILED',
   CANCELLED = 'CANCELLED',
+  EXPIRED = 'EXPIRED',
 }
-registerEnumType(ConversionStatusEnum, { name: 'ConversionStatus' });
+registerEnumType(ConversionStatusEnum, {
+  name: 'ConversionStatus',
+  valuesConfig: { EXPIRED: { description: 'Was COMPLETED; its files were deleted (RETENTION_HOURS or deleteConversion).' } },
+});
 
 export enum ConversionPhaseEnum {
   WAITING = 'WAITING',

@@ -46,8 +46,21 @@ function errorText(err) {
   return koreanError(err && err.message, err && err.code);
 }
 
+// The API key (when the server needs one) lives in localStorage and goes with every request.
+const KEY_ITEM = 'coord2region.apiKey';
+function authHeaders() {
+  const key = localStorage.getItem(KEY_ITEM);
+  return key ? { authorization: `Bearer ${key}` } : {};
+}
+/** POST /graphql with the key; a 401 shows the key box where the page has one. */
+async function api(init) {
+  const res = await fetch('/graphql', { method: 'POST', ...init, headers: { ...init.headers, ...authHeaders() } });
+  const keyBox = document.getElementById('keyBox');
+  if (res.status === 401 && keyBox) keyBox.hidden = false;
+  return res;
+}
 async function gql(query, variables = {}) {
-  const res = await fetch('/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
+  const res = await api({ headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
   return unwrap(await res.json());
 }
 function unwrap(body) {
@@ -67,7 +80,7 @@ function subscribe(query, variables, onNext, onDone) {
     finished = true;
     onDone(err);
   };
-  ws.onopen = () => ws.send(JSON.stringify({ type: 'connection_init' }));
+  ws.onopen = () => ws.send(JSON.stringify({ type: 'connection_init', payload: authHeaders() }));
   ws.onmessage = (event) => {
     const msg = JSON.parse(event.data);
     if (msg.type === 'connection_ack') ws.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query, variables } }));
