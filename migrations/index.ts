@@ -11,13 +11,16 @@ import { SparseChunkNotes1764000000009 } from './1764000000009-SparseChunkNotes'
 import { GeocodePointsOneQuery1764000000010 } from './1764000000010-GeocodePointsOneQuery';
 import { GeocodePointsCandidates1764000000011 } from './1764000000011-GeocodePointsCandidates';
 import { ConversionErrorCode1764000000014 } from './1764000000014-ConversionErrorCode';
-import { StorageKeys1764000000017 } from './1764000000017-StorageKeys';
-import { ConversionSummaries1764000000016 } from './1764000000016-ConversionSummaries';
 import { OwnersAndRetention1764000000015 } from './1764000000015-OwnersAndRetention';
+import { ConversionSummaries1764000000016 } from './1764000000016-ConversionSummaries';
+import { StorageKeys1764000000017 } from './1764000000017-StorageKeys';
 
 /** Listed explicitly (not globbed) so the same list works under tsx, a bundler or compiled output. */
 export const migrations = [
-  Initial1764000000000, TryTransform1764000000001, BoundaryPieces1764000000002, ChunkResults1764000000003,
+  Initial1764000000000,
+  TryTransform1764000000001,
+  BoundaryPieces1764000000002,
+  ChunkResults1764000000003,
   InteriorGrids1764000000004,
   PackedChunkResults1764000000005,
   SmallerBoundaryPieces1764000000006,
@@ -27,7 +30,7 @@ export const migrations = [
   GeocodePointsOneQuery1764000000010,
   GeocodePointsCandidates1764000000011,
   ConversionErrorCode1764000000014,
-  StorageKeys1764000000017,
-  ConversionSummaries1764000000016,
   OwnersAndRetention1764000000015,
+  ConversionSummaries1764000000016,
+  StorageKeys1764000000017,
 ];
