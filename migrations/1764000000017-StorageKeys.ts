@@ -12,6 +12,9 @@ export class StorageKeys1764000000017 implements MigrationInterface {
   async up(q: QueryRunner): Promise<void> {
     await q.query(`ALTER TABLE conversions RENAME COLUMN upload_path TO upload_key`);
     await q.query(`ALTER TABLE conversions RENAME COLUMN output_path TO output_key`);
+    // PostgreSQL 18 (the embedded one) names NOT NULL constraints after their column; renaming the
+    // column keeps the old name, which pg_dump then prints. Older servers have no such constraint.
+    await renameConstraintIfExists(q, 'conversions_upload_path_not_null', 'conversions_upload_key_not_null');
     await q.query(`UPDATE conversions
       SET upload_key = 'uploads/' || regexp_replace(upload_key, '^.*/', ''),
           output_key = CASE WHEN output_key IS NULL THEN NULL ELSE 'outputs/' || regexp_replace(output_key, '^.*/', '') END
@@ -25,5 +28,14 @@ export class StorageKeys1764000000017 implements MigrationInterface {
   async down(q: QueryRunner): Promise<void> {
     await q.query(`ALTER TABLE conversions RENAME COLUMN output_key TO output_path`);
     await q.query(`ALTER TABLE conversions RENAME COLUMN upload_key TO upload_path`);
+    await renameConstraintIfExists(q, 'conversions_upload_key_not_null', 'conversions_upload_path_not_null');
   }
+}
+
+async function renameConstraintIfExists(q: QueryRunner, from: string, to: string): Promise<void> {
+  await q.query(`DO $$ BEGIN
+    IF EXISTS (SELECT 1 FROM pg_constraint WHERE conname = '${from}' AND conrelid = 'conversions'::regclass) THEN
+      ALTER TABLE conversions RENAME CONSTRAINT ${from} TO ${to};
+    END IF;
+  END $$`);
 }

@@ -37,7 +37,7 @@ describe('layout detection', () => {
   test('xColumn/yColumn by letter, and explicit columns are kept even when the values look swapped', () => {
     const layout = detectSheetLayout('s', csv('a,b,c\n1,37.57,126.97\n2,35.18,129.07'), { xColumn: 'B', yColumn: 'C', srid: 4326 });
     assert.deepEqual([layout.headerRow, layout.xIndex, layout.yIndex, layout.swapped], [0, 1, 2, false]);
-    assert.ok(layout.notes.some((n) => /look like \(y, x\)/.test(n)));
+    assert.ok(layout.notes.some((n) => /\(y, x\) 순서로 보입니다/.test(n)));
   });
 
   test('CRS: lon/lat, 5179, UTM 52N recognised; TM belts ambiguous; a few bad rows do not change the verdict', () => {

@@ -69,7 +69,7 @@ describe(`one geocoder: reverseGeocode and a conversion agree (${onPostgres ? 'P
 
   async function convert(points: number[][]): Promise<{ code: string | null; result: string }[]> {
     const csv = ['lon,lat', ...points.map(([x, y]) => `${x},${y}`)].join('\n');
-    const { body } = await uploadConversion(server.graphqlUrl, { name: 'vertices.csv', content: csv }, { srid: 4326, outputFormat: 'CSV' });
+    const { body } = await uploadConversion(server.graphqlUrl, { name: 'vertices.csv', content: csv }, { srid: 4326, outputFormat: 'CSV', outputLanguage: 'EN' });
     assert.equal(body.errors, undefined, JSON.stringify(body.errors));
     const done = await waitForConversion(server.graphqlUrl, body.data!.createConversion.id, 120_000);
     assert.equal(done.status, 'COMPLETED', done.error);

@@ -49,7 +49,7 @@ describe('web page with API keys', { skip: haveBrowser ? false : `no Chromium at
       await page.setInputFiles('#file', csv);
       await page.click('#submit');
       await page.waitForSelector('#jobDownload a', { timeout: 60_000 });
-      assert.equal(await page.textContent('#jobStatus'), 'COMPLETED');
+      assert.equal(await page.textContent('#jobStatus'), '완료');
       const href = await page.getAttribute('#jobDownload a', 'href');
       assert.match(href!, /\?expires=\d+&signature=/);
       assert.equal((await fetch(href!)).status, 200, 'the signed link opens without a key');

@@ -3,20 +3,21 @@ import type { NextFunction, Request, Response } from 'express';
 
 /**
  * How much more than the largest accepted upload is read and discarded to deliver a refusal: a
- * file somewhat over MAX_UPLOAD_MB still gets its FILE_TOO_LARGE. Discarding costs only the
- * transfer; the bound keeps a client from holding the connection with an endless body.
+ * file somewhat over MAX_UPLOAD_MB (up to 4 times over, at most 64 MB more) still gets its
+ * FILE_TOO_LARGE in every client. Discarding costs only the transfer; the bound keeps a client
+ * from holding the connection with an endless body, which is answered once it is passed.
  */
-const DISCARD_MARGIN_BYTES = 64 * 1024 * 1024;
+const MAX_DISCARD_MARGIN_BYTES = 64 * 1024 * 1024;
 
 /**
  * For multipart uploads: every response, a refusal included, goes out only once the request body
  * has been read (and the rest discarded), up to the largest upload accepted. A server that answers
  * and closes while the client is still sending makes the client's write fail (EPIPE, ECONNRESET):
- * Node's fetch then reports that instead of the answer. A body more than DISCARD_MARGIN_BYTES over
- * the upload limit is not read to its end: the answer goes out and the connection is closed.
+ * Node's fetch then reports that instead of the answer. A body more than the margin over
+ * the upload limit (see MAX_DISCARD_MARGIN_BYTES) is not read to its end: the answer goes out and the connection is closed.
  */
 export function answerAfterBody(maxUploadBytes: number) {
-  const bound = maxUploadBytes + DISCARD_MARGIN_BYTES;
+  const bound = maxUploadBytes + Math.min(MAX_DISCARD_MARGIN_BYTES, 4 * maxUploadBytes);
   return (req: Request, res: Response, next: NextFunction): void => {
     if (!req.is('multipart/form-data')) return next();
     // Uploads are rare and large: their connection is closed after the answer, not kept for another request.

@@ -15,7 +15,7 @@ export const QUERY_LIMITS = {
   maxAliases: 15,
   maxDepth: 8,
   /** graphql-armor's cost: objects 2, scalars 1, multiplied by depth. */
-  maxCost: 5000,
+  maxCost: 50_000,
   /** Tokens the parser reads before giving up (Apollo's parseOptions); well above what the alias limit lets through. */
   maxTokens: 50_000,
 } as const;
