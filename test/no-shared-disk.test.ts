@@ -126,7 +126,7 @@ describe('instances that share no disk, with S3 storage', { skip: skipReason() }
       }
     }
     const results = new Set(records.slice(1).map((r) => r[records[0].indexOf('결과')]));
-    assert.ok(results.has('OK'), 'rows were geocoded');
+    assert.ok(results.has('정상'), 'rows were geocoded');
 
     // The objects are in the bucket: the output whole; the upload removed once done.
     const objects = await s3.list(`${prefix}/`);
