@@ -1,12 +1,11 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { KeyRing } from './api-keys';
 import { authenticate } from './authenticate';
-import type { Viewer } from './viewer';
 
 /**
  * Express middleware: with keys configured a request without a valid `Authorization: Bearer <key>`
- * gets 401 (code UNAUTHENTICATED) before anything reads its body; otherwise the viewer is kept in
- * res.locals for the GraphQL context. The GraphQL IDE page itself (a browser's GET for HTML) stays
+ * gets 401 (code UNAUTHENTICATED) before anything reads its body; the GraphQL context's factory
+ * then finds the viewer from the same header. The GraphQL IDE page itself (a browser's GET for HTML) stays
  * open: it sends the key with its operations.
  */
 export function requireApiKey(keys: KeyRing) {
@@ -21,12 +20,6 @@ export function requireApiKey(keys: KeyRing) {
       res.status(401).json({ errors: [{ message: auth.message, extensions: { code: 'UNAUTHENTICATED' } }] });
       return;
     }
-    res.locals.viewer = auth.viewer;
     next();
   };
-}
-
-/** The viewer requireApiKey found for this request. */
-export function viewerOf(res: Response): Viewer {
-  return res.locals.viewer as Viewer;
 }

@@ -8,7 +8,7 @@ import type { Logger } from '../logger';
 import type { Context } from '../schema/context';
 import { webSocketOriginAllowed, type CorsOrigins } from './cors';
 import { UnauthenticatedError, type ContextFactory } from './request-context';
-import { WS_UNAUTHORIZED } from '../auth/ws-auth';
+import { unauthorizedCloseReason, WS_UNAUTHORIZED } from '../auth/ws-auth';
 
 /** The graphql-ws protocol's subprotocol (graphql-ws clients, Altair, Apollo Client 3.5+). */
 const GRAPHQL_TRANSPORT_WS = 'graphql-transport-ws';
@@ -54,7 +54,7 @@ export function attachWebSockets(deps: WebSocketDeps): { dispose: () => Promise<
         } catch (err) {
           log.debug('WebSocket connection refused', err);
           // No valid API key: 4401, so a client can tell it from other refusals.
-          if (err instanceof UnauthenticatedError) ctx.extra.socket.close(WS_UNAUTHORIZED, 'Unauthorized: send authorization: Bearer <key> in connectionParams');
+          if (err instanceof UnauthenticatedError) ctx.extra.socket.close(WS_UNAUTHORIZED, unauthorizedCloseReason(err.message));
           return false; // closes with 4403 Forbidden
         }
       },
