@@ -47,21 +47,24 @@ export function databaseName(url: string): string {
   return decodeURIComponent(new URL(url).pathname.slice(1));
 }
 
+/** Runs one statement on its own connection (CREATE/DROP DATABASE cannot run in a pool's transaction). */
+export async function runSql(url: string, sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
 /**
  * A new, empty database beside the one at `url`, named `<that name>_<suffix>` (dropped first if a
  * failed run left it), with a drop() for the end.
  */
 export async function scratchDatabase(url: string, suffix: string): Promise<{ url: string; drop(): Promise<void> }> {
   const name = `${databaseName(url)}_${suffix}`;
-  const admin = async (sql: string) => {
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    try {
-      await client.query(sql);
-    } finally {
-      await client.end();
-    }
-  };
+  const admin = (sql: string) => runSql(url, sql);
   const quoted = `"${name.replace(/"/g, '""')}"`;
   await admin(`DROP DATABASE IF EXISTS ${quoted} WITH (FORCE)`);
   await admin(`CREATE DATABASE ${quoted}`);

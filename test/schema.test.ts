@@ -6,10 +6,9 @@ import { describe, test } from 'node:test';
 import { PGlite } from '@electric-sql/pglite';
 import { postgis } from '@electric-sql/pglite-postgis';
 import { pgDump } from '@electric-sql/pglite-tools/pg_dump';
-import pg from 'pg';
 import { DataSource } from 'typeorm';
 import { migrations } from '../migrations';
-import { PG_DUMP_ARGS, pgDumpSchema, SCHEMA_FILE, schemaLines, scratchDatabase } from '../scripts/schema';
+import { PG_DUMP_ARGS, pgDumpSchema, runSql, SCHEMA_FILE, schemaLines, scratchDatabase } from '../scripts/schema';
 import { openDatabase } from '../src/db/database';
 import { FIXTURES, onPostgres } from './helpers/server';
 
@@ -89,16 +88,6 @@ function columnsInAnyOrder(lines: string[]): string[] {
     out.push(...columns.sort());
   }
   return out;
-}
-
-async function runSql(url: string, sql: string) {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
 }
 
 describe('migrations/schema.sql', () => {
