@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { finished } from 'node:stream/promises';
 import { test } from 'node:test';
+import JSZip from 'jszip';
 import { XlsxOutputWriter } from '../src/writing/xlsx-writer';
 import { readWorkbook } from './helpers/xlsx';
 
@@ -32,5 +33,29 @@ test('rows past the per-sheet limit continue on a new sheet with the same header
   assert.deepEqual(second.rows.slice(1).map((r) => r[0]), ['003', '004', '005']);
   assert.equal(second.frozenRows, 1);
   assert.deepEqual(third.rows, [['id', 'x', 'y', '주소', '결과'], ['006', 126.97, 37.57, '서울 & <6>', 'OK']]);
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('a workbook of many blocks carries the right CRC-32 for every entry (checked on reading)', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'c2r-xlsx-'));
+  const final = path.join(dir, 'out.xlsx');
+  const out = fs.createWriteStream(final);
+  const writer = new XlsxOutputWriter(out);
+  writer.startSheet({ name: '기록', leadingRows: [], header: ['id', 'x', 'y', '메모'], appendedHeader: ['주소'], sample: [] });
+  // ~3 MB of sheet XML: a dozen blocks, with multi-byte text and text that needs escaping.
+  for (let i = 1; i <= 20_000; i++) writer.writeRow([i, 127 + i / 1e5, 37.5, i % 7 === 0 ? ` <a&b> "${i}" ` : `메모 ${i}`], [`서울특별시 종로구 ${i}`]);
+  await writer.endSheet();
+  await writer.finish();
+  await finished(out);
+
+  const zip = await JSZip.loadAsync(fs.readFileSync(final), { checkCRC32: true });
+  const names = Object.keys(zip.files).sort();
+  assert.ok(names.includes('xl/worksheets/sheet1.xml'));
+  // Each entry is inflated and its CRC-32 compared with the one stored in the zip.
+  for (const name of names) await zip.file(name)!.async('uint8array');
+  const [sheet] = await readWorkbook(fs.readFileSync(final));
+  assert.equal(sheet.rows.length, 20_001);
+  assert.deepEqual(sheet.rows[7], [7, 127.00007, 37.5, ' <a&b> "7" ', '서울특별시 종로구 7']);
+  assert.deepEqual(sheet.rows[20_000], [20_000, 127.2, 37.5, '메모 20000', '서울특별시 종로구 20000']);
   fs.rmSync(dir, { recursive: true, force: true });
 });

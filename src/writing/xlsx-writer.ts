@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { PassThrough, type Writable } from 'node:stream';
 import archiver from 'archiver';
+import './xlsx/native-crc32';
 import { UserInputError } from '../errors';
 import type { CellValue, Row } from '../reading/table-source';
 import { displayWidth } from './cell-values';
@@ -15,12 +16,10 @@ import {
   worksheetStartXml,
   type SheetEntry,
 } from './xlsx/package-parts';
-import { columnLetter, rowXml, STYLE_BOLD } from './xlsx/sheet-xml';
+import { columnLetter, SheetXmlEncoder, STYLE_BOLD } from './xlsx/sheet-xml';
 
 const MIN_WIDTH = 6;
 const MAX_WIDTH = 60;
-/** Sheet XML is handed to the zip stream in blocks of about this many characters. */
-const BLOCK_CHARS = 256 * 1024;
 /** Excel opens no sheet with more rows than this. */
 export const EXCEL_MAX_ROWS = 1_048_576;
 /** Excel's last column is XFD: a cell beyond it makes a file Excel cannot open. */
@@ -40,8 +39,15 @@ export class XlsxOutputWriter implements OutputWriter {
   private readonly zip = archiver('zip', { zlib: { level: 1 } });
   private readonly done: Promise<void>;
   private readonly sheets: SheetEntry[] = [];
-  private sheet: { stream: PassThrough; nextRow: number; appendedFrom: number; filterRange: string | null; start: SheetStart; part: number } | null = null;
-  private block = '';
+  private sheet: {
+    stream: PassThrough;
+    xml: SheetXmlEncoder;
+    nextRow: number;
+    appendedFrom: number;
+    filterRange: string | null;
+    start: SheetStart;
+    part: number;
+  } | null = null;
 
   constructor(
     /** Where the workbook goes (a stream into storage, which stores it once it ends). */
@@ -73,12 +79,13 @@ export class XlsxOutputWriter implements OutputWriter {
     const stream = new PassThrough();
     this.zip.append(stream, { name: `xl/worksheets/sheet${this.sheets.length + 1}.xml` });
     this.sheets.push({ name, filterRange });
-    this.sheet = { stream, nextRow: 1, appendedFrom: baseColumns, filterRange, start, part };
+    const xml = new SheetXmlEncoder((block) => stream.write(block));
+    this.sheet = { stream, xml, nextRow: 1, appendedFrom: baseColumns, filterRange, start, part };
     // The appended columns (주소 …) are sized from the first chunk's lookups when the caller has them.
     const sample = start.appendedSample?.length
       ? start.sample.map((r, i) => padTo(r, baseColumns, null).concat(start.appendedSample?.[i] ?? []))
       : start.sample;
-    this.block = worksheetStartXml(header ? headerRowNumber : 0, columnWidths(header ?? [], sample));
+    xml.text(worksheetStartXml(header ? headerRowNumber : 0, columnWidths(header ?? [], sample)));
     for (const row of start.leadingRows) this.add(row, null);
     if (header) this.add(header, null, STYLE_BOLD);
   }
@@ -115,8 +122,8 @@ export class XlsxOutputWriter implements OutputWriter {
   private closeSheet(): void {
     const sheet = this.sheet;
     if (!sheet) return;
-    this.block += worksheetEndXml(sheet.filterRange);
-    this.flushBlock();
+    sheet.xml.text(worksheetEndXml(sheet.filterRange));
+    sheet.xml.flush();
     sheet.stream.end();
     this.sheet = null;
   }
@@ -143,14 +150,7 @@ export class XlsxOutputWriter implements OutputWriter {
     if (!sheet) throw new Error('writeRow before startSheet');
     // A row longer than its header pushes its appended cells right, as a concatenation would.
     checkColumns(sheet.start.name, Math.max(sheet.appendedFrom, values.length) + (appended?.length ?? 0));
-    this.block += rowXml(sheet.nextRow++, values, appended, Math.max(sheet.appendedFrom, values.length), style);
-    if (this.block.length >= BLOCK_CHARS) this.flushBlock();
-  }
-
-  private flushBlock(): void {
-    if (this.block.length === 0) return;
-    this.sheet!.stream.write(this.block);
-    this.block = '';
+    sheet.xml.row(sheet.nextRow++, values, appended, Math.max(sheet.appendedFrom, values.length), style);
   }
 }
 
