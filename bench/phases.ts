@@ -17,10 +17,11 @@ import { generateCsv } from './generate-csv';
  * appended columns are made-up addresses of the shape a conversion writes.
  */
 const opts = new Command('bench-phases')
-  .option('--rows <n>', 'data rows', (v) => Number(v.replace(/_/g, '')), 1_000_000)
+  .option('--rows <n>', 'data rows', (v) => Number(v.replace(/_/g, '')), 200_000)
+  .option('--repeat <n>', 'times each phase', (v) => Number(v), 1)
   .option('--only <phase>', 'read, xlsx or csv')
   .parse()
-  .opts<{ rows: number; only?: string }>();
+  .opts<{ rows: number; repeat: number; only?: string }>();
 
 const workDir = path.join(os.tmpdir(), 'c2r-bench');
 fs.mkdirSync(workDir, { recursive: true });
@@ -37,9 +38,16 @@ const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsa
 async function timed(name: string, fn: () => Promise<number>): Promise<void> {
   peakRss = process.memoryUsage.rss();
   const t = performance.now();
+  const cpu = process.cpuUsage();
   const rows = await fn();
   const s = (performance.now() - t) / 1000;
-  console.log(`${name.padEnd(28)} ${s.toFixed(2)} s  ${Math.round(rows / s).toLocaleString('en').padStart(9)} rows/s  peak RSS ${mb(peakRss)}`);
+  const used = process.cpuUsage(cpu);
+  // CPU time of the whole process (this thread, and zlib's deflate in libuv's pool): on a loaded
+  // machine it moves less than the wall time.
+  const cpuS = (used.user + used.system) / 1e6;
+  console.log(
+    `${name.padEnd(28)} ${s.toFixed(2)} s  ${Math.round(rows / s).toLocaleString('en').padStart(9)} rows/s  CPU ${cpuS.toFixed(2)} s (${Math.round(rows / cpuS).toLocaleString('en')} rows per CPU-second)  peak RSS ${mb(peakRss)}`,
+  );
 }
 
 async function readAll(): Promise<number> {
@@ -81,12 +89,15 @@ async function writeAll(make: (out: Writable) => OutputWriter, typeCells: boolea
       if (i % 250 === 249) await writer.drained?.();
     }
     await writer.finish();
-    console.log(`  output ${mb(out.bytes)}`);
     return rows.length;
   };
 }
 
-if (!opts.only || opts.only === 'read') await timed('read CSV', readAll);
-if (!opts.only || opts.only === 'xlsx') await timed('write XLSX (rows in memory)', await writeAll((o) => new XlsxOutputWriter(o), true));
-if (!opts.only || opts.only === 'csv') await timed('write CSV (rows in memory)', await writeAll((o) => new CsvOutputWriter(o, false), false));
+const xlsx = !opts.only || opts.only === 'xlsx' ? await writeAll((o) => new XlsxOutputWriter(o), true) : null;
+const csvOut = !opts.only || opts.only === 'csv' ? await writeAll((o) => new CsvOutputWriter(o, false), false) : null;
+for (let i = 0; i < opts.repeat; i++) {
+  if (!opts.only || opts.only === 'read') await timed('read CSV', readAll);
+  if (xlsx) await timed('write XLSX (rows in memory)', xlsx);
+  if (csvOut) await timed('write CSV (rows in memory)', csvOut);
+}
 clearInterval(sampler);

@@ -16,7 +16,8 @@ import {
   worksheetStartXml,
   type SheetEntry,
 } from './xlsx/package-parts';
-import { columnLetter, SheetXmlEncoder, STYLE_BOLD } from './xlsx/sheet-xml';
+import { Utf8Blocks } from './utf8-blocks';
+import { columnLetter, rowXml, STYLE_BOLD } from './xlsx/sheet-xml';
 
 const MIN_WIDTH = 6;
 const MAX_WIDTH = 60;
@@ -41,7 +42,7 @@ export class XlsxOutputWriter implements OutputWriter {
   private readonly sheets: SheetEntry[] = [];
   private sheet: {
     stream: PassThrough;
-    xml: SheetXmlEncoder;
+    xml: Utf8Blocks;
     nextRow: number;
     appendedFrom: number;
     filterRange: string | null;
@@ -79,13 +80,13 @@ export class XlsxOutputWriter implements OutputWriter {
     const stream = new PassThrough();
     this.zip.append(stream, { name: `xl/worksheets/sheet${this.sheets.length + 1}.xml` });
     this.sheets.push({ name, filterRange });
-    const xml = new SheetXmlEncoder((block) => stream.write(block));
+    const xml = new Utf8Blocks((block) => stream.write(block));
     this.sheet = { stream, xml, nextRow: 1, appendedFrom: baseColumns, filterRange, start, part };
     // The appended columns (주소 …) are sized from the first chunk's lookups when the caller has them.
     const sample = start.appendedSample?.length
       ? start.sample.map((r, i) => padTo(r, baseColumns, null).concat(start.appendedSample?.[i] ?? []))
       : start.sample;
-    xml.text(worksheetStartXml(header ? headerRowNumber : 0, columnWidths(header ?? [], sample)));
+    xml.write(worksheetStartXml(header ? headerRowNumber : 0, columnWidths(header ?? [], sample)));
     for (const row of start.leadingRows) this.add(row, null);
     if (header) this.add(header, null, STYLE_BOLD);
   }
@@ -122,7 +123,7 @@ export class XlsxOutputWriter implements OutputWriter {
   private closeSheet(): void {
     const sheet = this.sheet;
     if (!sheet) return;
-    sheet.xml.text(worksheetEndXml(sheet.filterRange));
+    sheet.xml.write(worksheetEndXml(sheet.filterRange));
     sheet.xml.flush();
     sheet.stream.end();
     this.sheet = null;
@@ -150,7 +151,7 @@ export class XlsxOutputWriter implements OutputWriter {
     if (!sheet) throw new Error('writeRow before startSheet');
     // A row longer than its header pushes its appended cells right, as a concatenation would.
     checkColumns(sheet.start.name, Math.max(sheet.appendedFrom, values.length) + (appended?.length ?? 0));
-    sheet.xml.row(sheet.nextRow++, values, appended, Math.max(sheet.appendedFrom, values.length), style);
+    sheet.xml.write(rowXml(sheet.nextRow++, values, appended, Math.max(sheet.appendedFrom, values.length), style));
   }
 }
 
