@@ -5,10 +5,10 @@ import { Writable } from 'node:stream';
 import { Command } from 'commander';
 import { CsvSource } from '../src/reading/csv-source';
 import type { CellValue, Row } from '../src/reading/table-source';
-import { trimCoordinates, typedFromCsv } from '../src/writing/cell-values';
+import { trimCoordinates } from '../src/writing/cell-values';
 import { CsvOutputWriter } from '../src/writing/csv-writer';
 import type { OutputWriter } from '../src/writing/output-writer';
-import { XlsxOutputWriter } from '../src/writing/xlsx-writer';
+import { EXCEL_MAX_ROWS, XlsxOutputWriter } from '../src/writing/xlsx-writer';
 import { generateCsv } from './generate-csv';
 
 /**
@@ -73,19 +73,18 @@ class Discard extends Writable {
 }
 
 /** Rows are read first (not timed), then written with the conversion's per-row steps. */
-async function writeAll(make: (out: Writable) => OutputWriter, typeCells: boolean): Promise<() => Promise<number>> {
+async function writeAll(make: (out: Writable) => OutputWriter): Promise<() => Promise<number>> {
   const source = await CsvSource.open(csv, 'bench.csv');
   const rows: Row[] = [];
   for await (const r of source.rows(source.sheetName)) rows.push(r);
   const header = rows.shift() as string[];
   const sheet = { xIndex: 3, yIndex: 4 };
-  const typed = (row: Row) => (typeCells ? row.map((c) => (typeof c === 'string' ? typedFromCsv(c) : c)) : row);
   return async () => {
     const out = new Discard();
     const writer = make(out);
     writer.startSheet({ name: 'bench', leadingRows: [], header, appendedHeader: ['시도', '시군구', '읍면동', '주소', '코드', '결과', '비고'], sample: rows.slice(0, 200) });
     for (let i = 0; i < rows.length; i++) {
-      writer.writeRow(typed(trimCoordinates(rows[i]!, sheet)), APPENDED[i & 3]!.slice());
+      writer.writeRow(trimCoordinates(rows[i]!, sheet), APPENDED[i & 3]!.slice());
       if (i % 250 === 249) await writer.drained?.();
     }
     await writer.finish();
@@ -93,8 +92,8 @@ async function writeAll(make: (out: Writable) => OutputWriter, typeCells: boolea
   };
 }
 
-const xlsx = !opts.only || opts.only === 'xlsx' ? await writeAll((o) => new XlsxOutputWriter(o), true) : null;
-const csvOut = !opts.only || opts.only === 'csv' ? await writeAll((o) => new CsvOutputWriter(o, false), false) : null;
+const xlsx = !opts.only || opts.only === 'xlsx' ? await writeAll((o) => new XlsxOutputWriter(o, EXCEL_MAX_ROWS, true)) : null;
+const csvOut = !opts.only || opts.only === 'csv' ? await writeAll((o) => new CsvOutputWriter(o, false)) : null;
 for (let i = 0; i < opts.repeat; i++) {
   if (!opts.only || opts.only === 'read') await timed('read CSV', readAll);
   if (xlsx) await timed('write XLSX (rows in memory)', xlsx);

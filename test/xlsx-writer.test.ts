@@ -59,3 +59,22 @@ test('a workbook of many blocks carries the right CRC-32 for every entry (checke
   assert.deepEqual(sheet.rows[20_000], [20_000, 127.2, 37.5, '메모 20000', '서울특별시 종로구 20000']);
   fs.rmSync(dir, { recursive: true, force: true });
 });
+
+test('CSV text cells: plain decimal numbers become numbers, codes and IDs stay text, empty cells are left out', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'c2r-xlsx-'));
+  const final = path.join(dir, 'out.xlsx');
+  const out = fs.createWriteStream(final);
+  const writer = new XlsxOutputWriter(out, undefined, true);
+  writer.startSheet({ name: 'csv', leadingRows: [['제목', '2024']], header: ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'], appendedHeader: ['코드'], sample: [] });
+  writer.writeRow(['007', '127.50', '-0', '', '1e5', '12345678901234567', '-37.125', '0.000123'], ['1101053']);
+  await writer.endSheet();
+  await writer.finish();
+  await finished(out);
+
+  const [sheet] = await readWorkbook(fs.readFileSync(final));
+  assert.deepEqual(sheet.rows[0], ['제목', 2024], 'rows above the header are typed like data rows');
+  assert.deepEqual(sheet.rows[1], ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', '코드']);
+  // The appended code is text whatever it looks like.
+  assert.deepEqual(Array.from(sheet.rows[2], (v) => v ?? null), ['007', 127.5, 0, null, '1e5', '12345678901234567', -37.125, 0.000123, '1101053']);
+  fs.rmSync(dir, { recursive: true, force: true });
+});

@@ -1,7 +1,7 @@
 import type { DetectedLayout, DetectedSheet, PhaseTimings } from '../entities/Conversion';
 import type { PointResult } from '../geocode/chunk-geocoder';
 import type { Row, TableSource } from '../reading/table-source';
-import { trimCoordinates, typedFromCsv } from '../writing/cell-values';
+import { trimCoordinates } from '../writing/cell-values';
 import type { OutputWriter } from '../writing/output-writer';
 import type { AppendedColumns } from './appended-columns';
 import type { LiveProgress } from './live-progress';
@@ -18,8 +18,6 @@ export interface PipelineParts {
   writer: OutputWriter;
   columns: AppendedColumns;
   chunkRows: number;
-  /** CSV text becomes typed cells in an XLSX output; a CSV output keeps the text as it was. */
-  typeCells: boolean;
   /** The results of the next rows of the pass, in order (ResumeLedger.resultsFor). */
   resultsFor: (rows: Row[], columns: CoordinateColumns) => Promise<PointResult[]>;
   signal: AbortSignal;
@@ -48,7 +46,7 @@ export class ChunkPipeline {
     writer.startSheet({ name: sheet.name, leadingRows: [], header: null, appendedHeader: [], sample: [] });
     let n = 0;
     for await (const row of this.timedRows(sheet.name)) {
-      writer.writeRow(this.typed(row), null);
+      writer.writeRow(row, null);
       if (++n % WRITE_SLICE_ROWS === 0) await writer.drained?.();
     }
     await writer.endSheet();
@@ -82,10 +80,10 @@ export class ChunkPipeline {
       if (started) return;
       writer.startSheet({
         name: sheet.name,
-        leadingRows: leading.map((r) => this.typed(r)),
+        leadingRows: leading,
         header: sheet.header,
         appendedHeader,
-        sample: firstRows.slice(0, SAMPLE_ROWS).map((r) => this.typed(trimCoordinates(r, sheet))),
+        sample: firstRows.slice(0, SAMPLE_ROWS).map((r) => trimCoordinates(r, sheet)),
         appendedSample: firstResults.slice(0, SAMPLE_ROWS).map((r) => columns.valuesFor(r)),
       });
       started = true;
@@ -147,7 +145,7 @@ export class ChunkPipeline {
       const t = Date.now();
       const to = Math.min(rows.length, from + WRITE_SLICE_ROWS);
       for (let i = from; i < to; i++) {
-        writer.writeRow(this.typed(trimCoordinates(rows[i]!, sheet)), columns.valuesFor(results[i]!));
+        writer.writeRow(trimCoordinates(rows[i]!, sheet), columns.valuesFor(results[i]!));
         rows[i] = null;
         results[i] = null;
       }
@@ -156,10 +154,6 @@ export class ChunkPipeline {
       timings.writeMs += Date.now() - t;
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
-  }
-
-  private typed(row: Row): Row {
-    return this.parts.typeCells ? row.map((c) => (typeof c === 'string' ? typedFromCsv(c) : c)) : row;
   }
 
   /** Rows of a sheet, with the time spent waiting for the reader added to readMs. */

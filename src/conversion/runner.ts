@@ -9,7 +9,7 @@ import { detectInputFormat, openTableSource, readHead } from '../reading/open-so
 import type { TableSource } from '../reading/table-source';
 import { CsvOutputWriter } from '../writing/csv-writer';
 import type { OutputWriter } from '../writing/output-writer';
-import { XlsxOutputWriter } from '../writing/xlsx-writer';
+import { EXCEL_MAX_ROWS, XlsxOutputWriter } from '../writing/xlsx-writer';
 import { analyzeFile } from './analyze';
 import { AppendedColumns, renamedColumnNote } from './appended-columns';
 import { ChunkPipeline } from './chunk-pipeline';
@@ -167,7 +167,6 @@ export class ConversionRunner {
       writer,
       columns: new AppendedColumns(await this.deps.catalogs.get(setId), job.options.outputLanguage ?? 'KO'),
       chunkRows: this.deps.chunkRows,
-      typeCells: detected.format === 'CSV' && job.options.outputFormat === 'XLSX',
       resultsFor: (rows, columns) => ledger.resultsFor(rows, columns),
       signal,
       timings,
@@ -190,5 +189,6 @@ function createWriter(job: Conversion, detected: DetectedLayout, output: OutputT
     const converted = detected.sheets.filter((s) => s.xIndex !== null).length;
     return new CsvOutputWriter(output.stream, converted > 1);
   }
-  return new XlsxOutputWriter(output.stream);
+  // CSV text becomes typed cells in an XLSX output (a CSV output keeps the text as it was).
+  return new XlsxOutputWriter(output.stream, EXCEL_MAX_ROWS, detected.format === 'CSV');
 }

@@ -6,27 +6,32 @@ import type { CellValue, Row } from '../reading/table-source';
  * (`007`, postal and company codes), more than 15 significant digits (IDs), `+82…`, `1e5`.
  */
 export function typedFromCsv(text: string): CellValue {
+  if (text === '') return null;
+  return isPlainNumber(text) ? Number(text) : text;
+}
+
+/** Whether typedFromCsv makes a number of this text; the XLSX writer then writes the text itself as the value. */
+export function isPlainNumber(text: string): boolean {
   const n = text.length;
-  if (n === 0) return null;
   // By hand rather than a regular expression: every CSV cell of an XLSX output passes here, and
   // this scan took a fifth of the time of /^-?(0|[1-9]\d{0,14})(\.\d{1,15})?$/ plus the digit count.
   let i = text.charCodeAt(0) === 45 /* - */ ? 1 : 0;
   const intStart = i;
   while (i < n && isDigit(text.charCodeAt(i))) i++;
   const intDigits = i - intStart;
-  if (intDigits === 0 || intDigits > 15 || (intDigits > 1 && text.charCodeAt(intStart) === 48 /* 0 */)) return text;
+  if (intDigits === 0 || intDigits > 15 || (intDigits > 1 && text.charCodeAt(intStart) === 48 /* 0 */)) return false;
   let fracDigits = 0;
   if (i < n) {
-    if (text.charCodeAt(i) !== 46 /* . */) return text;
+    if (text.charCodeAt(i) !== 46 /* . */) return false;
     const fracStart = ++i;
     while (i < n && isDigit(text.charCodeAt(i))) i++;
     fracDigits = i - fracStart;
-    if (fracDigits === 0 || fracDigits > 15 || i !== n) return text;
+    if (fracDigits === 0 || fracDigits > 15 || i !== n) return false;
   }
   // Significant digits: with a leading `0.` they are the fraction's (at most 15) less its leading zeros.
   const zeroInteger = intDigits === 1 && text.charCodeAt(intStart) === 48;
-  if (!zeroInteger && intDigits + fracDigits > 15) return text;
-  return Number(text);
+  if (!zeroInteger && intDigits + fracDigits > 15) return false;
+  return true;
 }
 
 function isDigit(c: number): boolean {

@@ -55,6 +55,11 @@ export class XlsxOutputWriter implements OutputWriter {
     private readonly out: Writable,
     /** Rows per sheet before the rest continues on a new sheet (Excel's limit; lower in tests). */
     private readonly maxRowsPerSheet = EXCEL_MAX_ROWS,
+    /**
+     * The rows' text cells are CSV text: plain decimal numbers become numbers (typedFromCsv's
+     * rule), empty cells are left out. The header and the appended cells stay as they are.
+     */
+    private readonly csvText = false,
   ) {
     this.zip.pipe(out);
     this.done = new Promise((resolve, reject) => {
@@ -88,7 +93,7 @@ export class XlsxOutputWriter implements OutputWriter {
       : start.sample;
     xml.write(worksheetStartXml(header ? headerRowNumber : 0, columnWidths(header ?? [], sample)));
     for (const row of start.leadingRows) this.add(row, null);
-    if (header) this.add(header, null, STYLE_BOLD);
+    if (header) this.add(header, null, STYLE_BOLD, false);
   }
 
   writeRow(values: Row, appended: CellValue[] | null): void {
@@ -146,12 +151,12 @@ export class XlsxOutputWriter implements OutputWriter {
     this.out.destroy();
   }
 
-  private add(values: Row, appended: CellValue[] | null, style = 0): void {
+  private add(values: Row, appended: CellValue[] | null, style = 0, csvText = this.csvText): void {
     const sheet = this.sheet;
     if (!sheet) throw new Error('writeRow before startSheet');
     // A row longer than its header pushes its appended cells right, as a concatenation would.
     checkColumns(sheet.start.name, Math.max(sheet.appendedFrom, values.length) + (appended?.length ?? 0));
-    sheet.xml.write(rowXml(sheet.nextRow++, values, appended, Math.max(sheet.appendedFrom, values.length), style));
+    sheet.xml.write(rowXml(sheet.nextRow++, values, appended, Math.max(sheet.appendedFrom, values.length), style, csvText));
   }
 }
 
