@@ -4,13 +4,8 @@ import type { CellValue, Row } from '../reading/table-source';
  * CSV cells arrive as text. In the XLSX output a plain decimal number becomes a number (so sums
  * and filters work), but anything a number conversion would damage stays text: leading zeros
  * (`007`, postal and company codes), more than 15 significant digits (IDs), `+82…`, `1e5`.
+ * This says which texts are plain numbers; the XLSX writer writes their text as the value.
  */
-export function typedFromCsv(text: string): CellValue {
-  if (text === '') return null;
-  return isPlainNumber(text) ? Number(text) : text;
-}
-
-/** Whether typedFromCsv makes a number of this text; the XLSX writer then writes the text itself as the value. */
 export function isPlainNumber(text: string): boolean {
   const n = text.length;
   // By hand rather than a regular expression: every CSV cell of an XLSX output passes here, and

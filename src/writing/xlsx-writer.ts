@@ -56,7 +56,7 @@ export class XlsxOutputWriter implements OutputWriter {
     /** Rows per sheet before the rest continues on a new sheet (Excel's limit; lower in tests). */
     private readonly maxRowsPerSheet = EXCEL_MAX_ROWS,
     /**
-     * The rows' text cells are CSV text: plain decimal numbers become numbers (typedFromCsv's
+     * The rows' text cells are CSV text: plain decimal numbers become numbers (isPlainNumber's
      * rule), empty cells are left out. The header and the appended cells stay as they are.
      */
     private readonly csvText = false,

@@ -66,7 +66,7 @@ function cellXml(ref: string, value: CellValue, style: number): string {
 }
 
 /**
- * A cell of CSV text: a plain decimal number (see typedFromCsv) is written as a number, its text
+ * A cell of CSV text: a plain decimal number (see isPlainNumber) is written as a number, its text
  * as the value itself (the same double for any reader, without a round trip through Number and
  * back, which was a sixth of the write phase); an empty cell is left out.
  */
@@ -81,7 +81,7 @@ function csvCellXml(ref: string, text: string, style: number): string {
 /**
  * One `<row>`: the row's own cells, then (for converted rows) the appended ones starting at
  * column `appendedFrom`, so they line up even when the row is shorter than its header. With
- * `csvText` the row's own text cells are CSV text, typed as typedFromCsv types them.
+ * `csvText` the row's own text cells are CSV text, typed as isPlainNumber says.
  */
 export function rowXml(rowNumber: number, values: Row, appended: CellValue[] | null, appendedFrom: number, style = 0, csvText = false): string {
   let xml = `<row r="${rowNumber}">`;
