@@ -14,8 +14,8 @@ const BOM = '\uFEFF';
  * sheet each row came from; sheets without coordinates are left out.
  *
  * Lines are written by hand (RFC 4180 quoting, as csv-stringify does it with these options)
- * rather than by csv-stringify: on a million bench rows its per-field option handling and
- * per-record stream pushes cost ~7 s of CPU against ~3.5 s for this, the whole write phase.
+ * rather than by csv-stringify: on 200,000 bench rows its per-field option handling and
+ * per-record stream pushes took 2.2–3.1 s of CPU for the write phase, this 0.8–1.1 s.
  */
 export class CsvOutputWriter implements OutputWriter {
   private readonly blocks: Utf8Blocks;
