@@ -6,6 +6,8 @@ import StylesXform from 'exceljs/lib/xlsx/xform/style/styles-xform.js';
 import SharedStringsXform from 'exceljs/lib/xlsx/xform/strings/shared-strings-xform.js';
 import unzipper from 'unzipper';
 import { UserInputError } from '../errors';
+import { guardPart } from './part-guard';
+import { describeReadError, READ_LIMITS } from './read-limits';
 
 const REL_OFFICE_DOCUMENT = /\/officeDocument$/;
 const REL_WORKSHEET = /\/worksheet$/;
@@ -29,6 +31,23 @@ export interface PackageContext {
 interface Entry {
   path: string;
   stream(): Readable;
+}
+
+/** A part's stream through the guard (see part-guard.ts): bounded inflated size, no DTD, no endless text. */
+function openPart(entry: Entry, maxBytes: number, sharedStrings = false): Readable {
+  return guardPart(entry.stream(), { maxBytes, sharedStrings });
+}
+
+/** Parses one non-sheet part; any failure becomes a coded error naming the part. */
+async function parseGuarded(xform: { parseStream(s: NodeJS.ReadableStream): Promise<unknown> }, entry: Entry, sharedStrings = false): Promise<void> {
+  const stream = openPart(entry, READ_LIMITS.otherPartBytes, sharedStrings);
+  try {
+    await xform.parseStream(stream);
+  } catch (err) {
+    throw describeReadError(err, { part: entry.path }, 'XLSX');
+  } finally {
+    stream.destroy();
+  }
 }
 
 /**
@@ -60,7 +79,7 @@ export class XlsxPackage {
     const workbookEntry = entries.get(workbookPath);
     if (!workbookEntry) throw new UserInputError('The file is not a valid .xlsx workbook (it has no workbook part).', 'UNSUPPORTED_FILE');
     const workbook = new WorkbookXform();
-    await workbook.parseStream(workbookEntry.stream());
+    await parseGuarded(workbook, workbookEntry);
     const model = workbook.model as { sheets?: { name?: string; rId?: string; id?: number }[] } | undefined;
 
     const dir = path.dirname(workbookPath);
@@ -75,10 +94,10 @@ export class XlsxPackage {
       return { name: String(s.name ?? `Sheet${s.id ?? i + 1}`), part: part && entries.has(part) ? part : null };
     });
 
-    const sharedStrings = await parsePart(entries, relTarget(REL_SHARED_STRINGS, 'sharedStrings.xml'), SharedStringsXform);
+    const sharedStrings = await parsePart(entries, relTarget(REL_SHARED_STRINGS, 'sharedStrings.xml'), SharedStringsXform, true);
     const styles = new StylesXform();
     const stylesEntry = entries.get(relTarget(REL_STYLES, 'styles.xml'));
-    if (stylesEntry) await styles.parseStream(stylesEntry.stream());
+    if (stylesEntry) await parseGuarded(styles, stylesEntry);
     else styles.init();
     return new XlsxPackage(entries, sheets, {
       sharedStrings: (sharedStrings?.model as { values?: unknown[] } | undefined)?.values ?? [],
@@ -87,9 +106,9 @@ export class XlsxPackage {
     });
   }
 
-  /** A new stream of the sheet's part (the caller destroys it if it stops early). */
+  /** A new, guarded stream of the sheet's part (the caller destroys it if it stops early). */
   sheetStream(sheet: PackageSheet): Readable | null {
-    return sheet.part ? this.entries.get(sheet.part)!.stream() : null;
+    return sheet.part ? openPart(this.entries.get(sheet.part)!, READ_LIMITS.sheetPartBytes) : null;
   }
 }
 
@@ -109,11 +128,12 @@ async function parsePart<T extends { parseStream(s: NodeJS.ReadableStream): Prom
   entries: Map<string, Entry>,
   part: string,
   Xform: new () => T,
+  sharedStrings = false,
 ): Promise<T | null> {
   const entry = entries.get(part);
   if (!entry) return null;
   const xform = new Xform();
-  await xform.parseStream(entry.stream());
+  await parseGuarded(xform, entry, sharedStrings);
   return xform;
 }
 
