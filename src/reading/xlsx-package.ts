@@ -70,14 +70,21 @@ export class XlsxPackage {
     try {
       directory = (await unzipper.Open.file(file)) as unknown as { files: Entry[] };
     } catch {
-      throw new UserInputError('The file is not a valid .xlsx workbook (its zip directory cannot be read).', 'UNSUPPORTED_FILE');
+      throw new UserInputError(
+        '올바른 .xlsx 통합 문서가 아닙니다(zip 목차를 읽을 수 없음: 파일이 잘렸거나 손상되었을 수 있습니다). 엑셀에서 열리는지 확인하고 다시 저장해 올려 주세요. · ' +
+          'The file is not a valid .xlsx workbook (its zip directory cannot be read: cut off or damaged?); check that Excel opens it, save it again and upload it.',
+        'UNSUPPORTED_FILE',
+      );
     }
     const entries = new Map(directory.files.map((e) => [e.path.replace(/^\/+/, ''), e]));
     const rootRels = await parseRels(entries, '_rels/.rels');
     const officeDocument = rootRels.find((r) => REL_OFFICE_DOCUMENT.test(r.Type) && r.TargetMode !== 'External');
     const workbookPath = officeDocument ? resolveTarget('', officeDocument.Target) : 'xl/workbook.xml';
     const workbookEntry = entries.get(workbookPath);
-    if (!workbookEntry) throw new UserInputError('The file is not a valid .xlsx workbook (it has no workbook part).', 'UNSUPPORTED_FILE');
+    if (!workbookEntry) throw new UserInputError(
+        '올바른 .xlsx 통합 문서가 아닙니다(통합 문서 부분이 없음). 엑셀에서 .xlsx로 다시 저장해 올려 주세요. · The file is not a valid .xlsx workbook (it has no workbook part); save it again as .xlsx.',
+        'UNSUPPORTED_FILE',
+      );
     const workbook = new WorkbookXform();
     await parseGuarded(workbook, workbookEntry);
     const model = workbook.model as { sheets?: { name?: string; rId?: string; id?: number }[] } | undefined;
