@@ -229,7 +229,6 @@ export class WorkerTableSource implements TableSource {
     };
     worker.on('message', (m: FromWorker) => this.channels.get(m.id)?.push(m));
     worker.on('error', (err: Error & { code?: string }) => {
-      if (process.env.READ_WORKER_DEBUG) console.error(err);
       const place = { ...this.place };
       fail(
         err.code === 'ERR_WORKER_OUT_OF_MEMORY' || /out of memory/i.test(err.message)
