@@ -1,4 +1,5 @@
-import { pathToFileURL } from 'node:url';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 
 /**
@@ -8,19 +9,26 @@ import { build } from 'esbuild';
  * node_modules as usual). The bench bundles its server the same way, so it measures the server
  * as it ships.
  */
-export function bundle(entry, outfile) {
+export async function bundle(entry, outfile) {
+  // The reading worker (src/reading/worker-source.ts) is loaded from next to the bundle.
+  const readWorker = path.join(path.dirname(fileURLToPath(import.meta.url)), '../src/reading/read-worker.ts');
+  await build({ ...options, entryPoints: [readWorker], outfile: path.join(path.dirname(outfile), 'read-worker.mjs') });
   return build({
+    ...options,
     entryPoints: [entry],
     outfile,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'esm',
-    packages: 'external',
-    sourcemap: true,
-    logLevel: 'warning',
   });
 }
+
+const options = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'esm',
+  packages: 'external',
+  sourcemap: true,
+  logLevel: 'warning',
+};
 
 // `node scripts/bundle.mjs src/main.ts dist/main.mjs`
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -26,6 +26,11 @@ const EnvSchema = z.object({
   RETENTION_SWEEP_SECONDS: z.coerce.number().min(0.1).max(60).default(60),
   MAX_ROWS: z.coerce.number().int().min(1).default(5_000_000),
   MAX_SHEETS: z.coerce.number().int().min(1).default(200),
+  /**
+   * Heap limit of the worker thread that parses each upload, in megabytes: a file that needs more
+   * fails alone (FILE_TOO_COMPLEX) instead of taking the server down.
+   */
+  READER_HEAP_MB: z.coerce.number().int().min(32).default(256),
   /** Cells in one input row. */
   MAX_COLUMNS: z.coerce.number().int().min(2).default(2_000),
   /** Queued or running conversions one key may have at once (with API keys). */
@@ -102,6 +107,8 @@ export interface Config {
   databaseUrl?: string;
   dataDir: string;
   maxUploadBytes: number;
+  /** Heap limit of the upload-parsing worker thread (READER_HEAP_MB), in megabytes. */
+  readerHeapMb?: number;
   chunkRows: number;
   workers: number;
   leaseSeconds: number;
@@ -164,6 +171,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     databaseUrl: e.DATABASE_URL || undefined,
     dataDir: path.resolve(e.DATA_DIR),
     maxUploadBytes: Math.round(e.MAX_UPLOAD_MB * 1024 * 1024),
+    readerHeapMb: e.READER_HEAP_MB,
     chunkRows: e.CHUNK_ROWS,
     workers: e.WORKERS,
     leaseSeconds: e.LEASE_SECONDS,

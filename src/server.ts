@@ -33,6 +33,7 @@ import type { Services } from './schema/context';
 import { buildAppSchema } from './resolvers/build-schema';
 import { TileService } from './tiles/tile-service';
 import { ConversionSummaryService } from './conversion/summary-service';
+import { configureReading } from './reading/worker-source';
 
 export interface RunningServer {
   /** http://host:port of the listening server. */
@@ -66,6 +67,7 @@ export async function startServer(
   log: Logger = createLogger(config.logLevel, config.logFormat),
   options: StartOptions = {},
 ): Promise<RunningServer> {
+  if (config.readerHeapMb) configureReading({ heapMb: config.readerHeapMb });
   const keys = new KeyRing(config.apiKeys);
   const refusal = protectedModeProblem(config.host, keys.enabled, config.authOff);
   if (refusal) throw new Error(refusal);

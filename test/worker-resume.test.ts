@@ -141,6 +141,27 @@ describe('worker queue: claim, lease, resume, cancel', () => {
     await gql(server.graphqlUrl, `mutation ($id: ID!) { cancelConversion(id: $id) { status } }`, { id });
   });
 
+  test('a job that killed its process waits behind the others, and after two is FAILED with WORKER_CRASHED', async () => {
+    const upload = async (name: string) => (await uploadConversion(server.graphqlUrl, { name, content: 'x,y\n126.97,37.57\n' })).body.data!.createConversion.id as string;
+    const poison = await upload('poison.csv');
+    const first = await queue.claim('dying-1');
+    assert.equal(first?.id, poison);
+    const other = await upload('other.csv');
+    // The process holding the poison job dies: its lease runs out with the job still in a working phase.
+    await sql(`UPDATE conversions SET lease_expires_at = now() - interval '1 second' WHERE id = $1`, [poison]);
+    const next = await queue.claim('restarted-1');
+    assert.equal(next?.id, other, 'the other job first, although the poison one is older');
+    const again = await queue.claim('restarted-1');
+    assert.equal(again?.id, poison, 'then the crashed one, once more');
+    await sql(`UPDATE conversions SET lease_expires_at = now() - interval '1 second' WHERE id = $1`, [poison]);
+    assert.equal(await queue.claim('restarted-2'), null, 'killed two processes: not claimed a third time');
+    const [row] = await sql(`SELECT status, error_code, error FROM conversions WHERE id = $1`, [poison]);
+    assert.equal(row.status, 'FAILED');
+    assert.equal(row.error_code, 'WORKER_CRASHED');
+    assert.match(row.error, /두 번 멈췄습니다/);
+    await queue.fail({ jobId: other, workerId: 'restarted-1' }, 'test done', 'TEST');
+  });
+
   test('concurrent claims never return the same job', async () => {
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) {

@@ -5,6 +5,10 @@ import type { PackedChunk } from './chunk-store';
 import type { AlsoStored } from './chunk-summaries';
 import { JobLostError } from './errors';
 
+const WORKER_CRASHED_MESSAGE =
+  '이 파일을 변환하던 서버 프로세스가 두 번 멈췄습니다(메모리 부족 등). 같은 파일로는 다시 시도하지 않습니다: 파일을 나누거나 필요한 시트와 열만 남겨 다시 올려 주세요. · ' +
+  'The process converting this file stopped twice (out of memory or similar); it is not tried again. Split the file or keep only the sheets and columns you need, and upload it again.';
+
 /** A worker's hold on a claimed job: the job's id and the worker that claimed it. */
 export interface Lease {
   readonly jobId: string;
@@ -84,25 +88,40 @@ export class JobQueue {
     );
   }
 
-  /** Takes the oldest QUEUED job, or a RUNNING one whose lease ran out, for this worker. */
+  /**
+   * Takes the oldest QUEUED job, or a RUNNING one whose lease ran out, for this worker. A job
+   * whose process died while it held it (its lease ran out or was given back for a dead process,
+   * its phase still a working one) comes after every other claimable job, so a file that kills
+   * the process cannot hold the queue up at each start; claimed that way a second time (it has
+   * then ended two processes) it is FAILED with WORKER_CRASHED instead of being tried again.
+   */
   async claim(workerId: string): Promise<Conversion | null> {
-    const rows: { id: string }[] = await this.dataSource.query(
-      `UPDATE conversions c
-          SET status = 'RUNNING', worker_id = $1, lease_expires_at = now() + make_interval(secs => $2),
-              phase = CASE WHEN c.detected IS NULL THEN 'ANALYZING' ELSE 'GEOCODING' END,
-              attempts = c.attempts + 1, started_at = coalesce(c.started_at, now()), updated_at = now()
-        WHERE c.id = (SELECT id FROM conversions
-                       WHERE status = 'QUEUED' OR (status = 'RUNNING' AND lease_expires_at < now())
-                       ORDER BY created_at, id
-                       FOR UPDATE SKIP LOCKED
-                       LIMIT 1)
-        RETURNING c.id`,
-      [workerId, this.leaseSeconds],
-    );
-    const id = firstRows<{ id: string }>(rows)[0]?.id;
-    if (!id) return null;
-    this.publisher.publish(id, true);
-    return this.dataSource.getRepository(Conversion).findOneBy({ id });
+    for (;;) {
+      const rows: { id: string; crashed: boolean; attempts: number }[] = await this.dataSource.query(
+        `WITH pick AS (
+           SELECT id, (status = 'RUNNING' AND phase <> 'WAITING') AS crashed FROM conversions
+            WHERE status = 'QUEUED' OR (status = 'RUNNING' AND lease_expires_at < now())
+            ORDER BY (status = 'RUNNING' AND phase <> 'WAITING'), created_at, id
+            FOR UPDATE SKIP LOCKED
+            LIMIT 1)
+         UPDATE conversions c
+            SET status = 'RUNNING', worker_id = $1, lease_expires_at = now() + make_interval(secs => $2),
+                phase = CASE WHEN c.detected IS NULL THEN 'ANALYZING' ELSE 'GEOCODING' END,
+                attempts = c.attempts + 1, started_at = coalesce(c.started_at, now()), updated_at = now()
+           FROM pick
+          WHERE c.id = pick.id
+          RETURNING c.id, pick.crashed, c.attempts`,
+        [workerId, this.leaseSeconds],
+      );
+      const claimed = firstRows<{ id: string; crashed: boolean; attempts: number }>(rows)[0];
+      if (!claimed) return null;
+      if (claimed.crashed && Number(claimed.attempts) >= 3) {
+        await this.fail({ jobId: claimed.id, workerId }, WORKER_CRASHED_MESSAGE, 'WORKER_CRASHED');
+        continue;
+      }
+      this.publisher.publish(claimed.id, true);
+      return this.dataSource.getRepository(Conversion).findOneBy({ id: claimed.id });
+    }
   }
 
   /** Extends the lease; false when it no longer holds (cancelled, failed or taken over). */
@@ -262,9 +281,10 @@ export class JobQueue {
   }
 
   /** Gives a job back at once (on shutdown) so the next worker need not wait for the lease. */
-  async release(lease: Lease): Promise<void> {
+  async release(lease: Lease, processDied = false): Promise<void> {
+    // A job given back for a dead process keeps its working phase: claim() tells it by that.
     await this.dataSource.query(
-      `UPDATE conversions SET lease_expires_at = now(), phase = 'WAITING', updated_at = now() WHERE ${HELD}`,
+      `UPDATE conversions SET lease_expires_at = now(), ${processDied ? '' : `phase = 'WAITING', `}updated_at = now() WHERE ${HELD}`,
       [lease.jobId, lease.workerId],
     );
     this.publisher.publish(lease.jobId, true);
@@ -284,7 +304,7 @@ export class JobQueue {
       const pid = Number(j.worker_id.slice(hostname.length + 1).split(':')[0]);
       return Number.isInteger(pid) && pid > 0 && pid !== process.pid && !isAlive(pid);
     });
-    for (const job of dead) await this.release({ jobId: job.id, workerId: job.worker_id });
+    for (const job of dead) await this.release({ jobId: job.id, workerId: job.worker_id }, true);
     return dead.map((j) => j.id);
   }
 

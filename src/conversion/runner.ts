@@ -124,10 +124,18 @@ export class ConversionRunner {
   private async analyze(job: Conversion, lease: Lease, input: LocalFile, timings: PhaseTimings): Promise<DetectedLayout> {
     const t = Date.now();
     const format = detectInputFormat(job.fileName, await readHead(input.file));
-    const detected = await analyzeFile(this.limited(await openTableSource(input.file, job.fileName, format)), job.options);
+    const source = this.limited(await openTableSource(input.file, job.fileName, format));
+    const maxRows = this.deps.limits?.maxRows;
+    // Where the rows can be counted without parsing them (CSV), a file over MAX_ROWS is refused
+    // before the analysis reads it (the header row not counted).
+    if (maxRows !== undefined && source.countRows) {
+      const [first] = await source.sheetNames();
+      const counted = first === undefined ? null : await source.countRows(first);
+      if (counted !== null && counted - 1 > maxRows) throw tooManyRows(counted - 1, maxRows);
+    }
+    const detected = await analyzeFile(source, job.options);
     timings.analyzeMs = Date.now() - t;
     const totalRows = detected.sheets.reduce((n, s) => n + s.dataRows, 0);
-    const maxRows = this.deps.limits?.maxRows;
     if (maxRows !== undefined && totalRows > maxRows) throw tooManyRows(totalRows, maxRows);
     await this.deps.queue.recordAnalysis(lease, detected, totalRows);
     return detected;

@@ -5,6 +5,7 @@ import { parse } from 'csv-parse';
 import iconv from 'iconv-lite';
 import { countCsvRecords } from './csv-record-count';
 import { detectEncoding } from './encoding';
+import { READ_LIMITS } from './read-limits';
 import type { ReadSettings, Row, SheetRows, TableSource } from './table-source';
 
 const DELIMITERS = [',', '\t', ';', '|'];
@@ -47,6 +48,9 @@ export class CsvSource implements TableSource {
       relax_column_count: true,
       relax_quotes: true,
       skip_empty_lines: true,
+      // A record (all its fields) is never collected beyond this: an unclosed quote or a
+      // 200 MB field is refused with where it starts (read-limits.ts), not read into memory.
+      max_record_size: READ_LIMITS.rowChars,
     });
     // pipeline, not pipe: a reader that stops early (the analysis, once it has what it needs)
     // destroys the parser, and that must close the file too. Errors reach the loop below

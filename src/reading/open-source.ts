@@ -3,6 +3,7 @@ import path from 'node:path';
 import { UserInputError } from '../errors';
 import { CsvSource } from './csv-source';
 import type { ReadSettings, TableSource } from './table-source';
+import { WorkerTableSource } from './worker-source';
 import { XlsxSource } from './xlsx-source';
 
 const ZIP_MAGIC = Buffer.from([0x50, 0x4b, 0x03, 0x04]);
@@ -70,8 +71,22 @@ export async function readHead(file: string, bytes = 8192): Promise<Buffer> {
   }
 }
 
-/** Opens a stored upload for reading; `known` repeats the settings an earlier analysis chose. */
+/**
+ * Opens a stored upload for reading; `known` repeats the settings an earlier analysis chose.
+ * The file is parsed in a worker thread with its own memory limit (worker-source.ts), so a file
+ * that would exhaust memory fails alone with a coded error, never the server.
+ */
 export async function openTableSource(
+  file: string,
+  fileName: string,
+  format: 'CSV' | 'XLSX',
+  known?: ReadSettings,
+): Promise<TableSource> {
+  return new WorkerTableSource({ file, fileName, format, known });
+}
+
+/** The parser itself, in this thread: what the reading worker runs. */
+export async function openDirectSource(
   file: string,
   fileName: string,
   format: 'CSV' | 'XLSX',

@@ -6,6 +6,8 @@ import StylesXform from 'exceljs/lib/xlsx/xform/style/styles-xform.js';
 import SharedStringsXform from 'exceljs/lib/xlsx/xform/strings/shared-strings-xform.js';
 import unzipper from 'unzipper';
 import { UserInputError } from '../errors';
+import { guardPart } from './part-guard';
+import { describeReadError, READ_LIMITS } from './read-limits';
 
 const REL_OFFICE_DOCUMENT = /\/officeDocument$/;
 const REL_WORKSHEET = /\/worksheet$/;
@@ -31,6 +33,23 @@ interface Entry {
   stream(): Readable;
 }
 
+/** A part's stream through the guard (see part-guard.ts): bounded inflated size, no DTD, no endless text. */
+function openPart(entry: Entry, maxBytes: number, sharedStrings = false): Readable {
+  return guardPart(entry.stream(), { maxBytes, sharedStrings });
+}
+
+/** Parses one non-sheet part; any failure becomes a coded error naming the part. */
+async function parseGuarded(xform: { parseStream(s: NodeJS.ReadableStream): Promise<unknown> }, entry: Entry, sharedStrings = false): Promise<void> {
+  const stream = openPart(entry, READ_LIMITS.otherPartBytes, sharedStrings);
+  try {
+    await xform.parseStream(stream);
+  } catch (err) {
+    throw describeReadError(err, { part: entry.path }, 'XLSX');
+  } finally {
+    stream.destroy();
+  }
+}
+
 /**
  * An XLSX package read through its zip's central directory, as the format means it to be read:
  * the workbook part from _rels/.rels, the sheets in workbook order with their parts from the
@@ -51,16 +70,23 @@ export class XlsxPackage {
     try {
       directory = (await unzipper.Open.file(file)) as unknown as { files: Entry[] };
     } catch {
-      throw new UserInputError('The file is not a valid .xlsx workbook (its zip directory cannot be read).', 'UNSUPPORTED_FILE');
+      throw new UserInputError(
+        '올바른 .xlsx 통합 문서가 아닙니다(zip 목차를 읽을 수 없음: 파일이 잘렸거나 손상되었을 수 있습니다). 엑셀에서 열리는지 확인하고 다시 저장해 올려 주세요. · ' +
+          'The file is not a valid .xlsx workbook (its zip directory cannot be read: cut off or damaged?); check that Excel opens it, save it again and upload it.',
+        'UNSUPPORTED_FILE',
+      );
     }
     const entries = new Map(directory.files.map((e) => [e.path.replace(/^\/+/, ''), e]));
     const rootRels = await parseRels(entries, '_rels/.rels');
     const officeDocument = rootRels.find((r) => REL_OFFICE_DOCUMENT.test(r.Type) && r.TargetMode !== 'External');
     const workbookPath = officeDocument ? resolveTarget('', officeDocument.Target) : 'xl/workbook.xml';
     const workbookEntry = entries.get(workbookPath);
-    if (!workbookEntry) throw new UserInputError('The file is not a valid .xlsx workbook (it has no workbook part).', 'UNSUPPORTED_FILE');
+    if (!workbookEntry) throw new UserInputError(
+        '올바른 .xlsx 통합 문서가 아닙니다(통합 문서 부분이 없음). 엑셀에서 .xlsx로 다시 저장해 올려 주세요. · The file is not a valid .xlsx workbook (it has no workbook part); save it again as .xlsx.',
+        'UNSUPPORTED_FILE',
+      );
     const workbook = new WorkbookXform();
-    await workbook.parseStream(workbookEntry.stream());
+    await parseGuarded(workbook, workbookEntry);
     const model = workbook.model as { sheets?: { name?: string; rId?: string; id?: number }[] } | undefined;
 
     const dir = path.dirname(workbookPath);
@@ -75,10 +101,10 @@ export class XlsxPackage {
       return { name: String(s.name ?? `Sheet${s.id ?? i + 1}`), part: part && entries.has(part) ? part : null };
     });
 
-    const sharedStrings = await parsePart(entries, relTarget(REL_SHARED_STRINGS, 'sharedStrings.xml'), SharedStringsXform);
+    const sharedStrings = await parsePart(entries, relTarget(REL_SHARED_STRINGS, 'sharedStrings.xml'), SharedStringsXform, true);
     const styles = new StylesXform();
     const stylesEntry = entries.get(relTarget(REL_STYLES, 'styles.xml'));
-    if (stylesEntry) await styles.parseStream(stylesEntry.stream());
+    if (stylesEntry) await parseGuarded(styles, stylesEntry);
     else styles.init();
     return new XlsxPackage(entries, sheets, {
       sharedStrings: (sharedStrings?.model as { values?: unknown[] } | undefined)?.values ?? [],
@@ -87,9 +113,9 @@ export class XlsxPackage {
     });
   }
 
-  /** A new stream of the sheet's part (the caller destroys it if it stops early). */
+  /** A new, guarded stream of the sheet's part (the caller destroys it if it stops early). */
   sheetStream(sheet: PackageSheet): Readable | null {
-    return sheet.part ? this.entries.get(sheet.part)!.stream() : null;
+    return sheet.part ? openPart(this.entries.get(sheet.part)!, READ_LIMITS.sheetPartBytes) : null;
   }
 }
 
@@ -109,11 +135,12 @@ async function parsePart<T extends { parseStream(s: NodeJS.ReadableStream): Prom
   entries: Map<string, Entry>,
   part: string,
   Xform: new () => T,
+  sharedStrings = false,
 ): Promise<T | null> {
   const entry = entries.get(part);
   if (!entry) return null;
   const xform = new Xform();
-  await xform.parseStream(entry.stream());
+  await parseGuarded(xform, entry, sharedStrings);
   return xform;
 }
 

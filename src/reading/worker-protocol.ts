@@ -1,0 +1,25 @@
+import type { PackedRows } from './row-batches';
+import type { ReadSettings } from './table-source';
+
+/** What the reading worker is started with. */
+export interface WorkerInit {
+  file: string;
+  fileName: string;
+  format: 'CSV' | 'XLSX';
+  known?: ReadSettings;
+}
+
+export type ToWorker =
+  | { op: 'call'; id: number; method: 'sheetNames' | 'countRows' | 'notes'; sheet?: string }
+  /** Rows of `sheet`, or of every sheet when absent; `credits`: batches the worker may send ahead. */
+  | { op: 'stream'; id: number; sheet?: string; credits: number }
+  | { op: 'pull'; id: number }
+  | { op: 'skip'; id: number; sheetIndex: number }
+  | { op: 'stop'; id: number };
+
+export type FromWorker =
+  | { id: number; kind: 'value'; value: unknown; settings: ReadSettings }
+  | { id: number; kind: 'sheet'; name: string; index: number; settings: ReadSettings }
+  | { id: number; kind: 'rows'; packed: PackedRows }
+  | { id: number; kind: 'end'; settings: ReadSettings }
+  | { id: number; kind: 'error'; message: string; code: string };
