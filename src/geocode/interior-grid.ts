@@ -30,7 +30,7 @@ export const GRID_ORIGIN_Y = 32;
 export const GRID_ROOT_Z = -3;
 export const GRID_MAX_Z = 11;
 /** Bumped whenever the frame, the depth or the layout changes, so stored grids are rebuilt. */
-export const GRID_FORMAT = 2;
+export const GRID_FORMAT = 3;
 /** A CLEAR cell has no polygon of any level within this distance (so NO_MATCH for requests up to it). */
 export const GRID_CLEARANCE_METERS = 200;
 /** What lookup returns for a CLEAR cell. */
