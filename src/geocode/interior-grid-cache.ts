@@ -3,6 +3,7 @@ import type { BoundarySet } from '../entities/BoundarySet';
 import type { Logger } from '../logger';
 import { GRID_FORMAT, InteriorGrid } from './interior-grid';
 import { buildInteriorGrid } from './interior-grid-build';
+import { readPrebuiltGrid } from './prebuilt-grid';
 
 export type GridState = 'ready' | 'loading' | 'building' | 'failed' | 'absent' | 'off';
 
@@ -84,19 +85,34 @@ export class InteriorGridCache {
   private async loadOrBuild(setId: number, entry: Entry): Promise<InteriorGrid | null> {
     const stored = await this.load(setId);
     if (stored) return stored;
-    entry.state = 'building';
     const t = Date.now();
+    // A bundled set's grid ships prebuilt (data/boundaries, see prebuilt-grid.ts): stored like a
+    // built one, so later starts and other instances load it from the database.
+    const prebuilt = await readPrebuiltGrid(this.dataSource, setId).catch((err) => {
+      this.log.warn(`Could not read the prebuilt interior grid of boundary set ${setId}; building it`, err);
+      return null;
+    });
+    if (prebuilt) {
+      await this.store(setId, prebuilt, 0, Date.now() - t);
+      this.log.info(`Interior grid of boundary set ${setId}: prebuilt, loaded in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+      return prebuilt;
+    }
+    entry.state = 'building';
     this.log.info(`Building the interior grid of boundary set ${setId} (once per set; conversions meanwhile use PostGIS alone)…`);
     const { grid, coveredCells } = await buildInteriorGrid(this.dataSource, setId, this.stopping.signal);
     const ms = Date.now() - t;
+    await this.store(setId, grid, coveredCells, ms);
+    this.log.info(`Interior grid of boundary set ${setId}: ${coveredCells} covered cells, ${(grid.slots.byteLength / 2 ** 20).toFixed(1)} MB, built in ${(ms / 1000).toFixed(1)} s`);
+    return grid;
+  }
+
+  private async store(setId: number, grid: InteriorGrid, coveredCells: number, ms: number): Promise<void> {
     // Another instance may have stored the same grid meanwhile; either copy is right.
     await this.dataSource.query(
       `INSERT INTO boundary_grids (set_id, level, format, cells, build_ms, tree) VALUES ($1, $2, $3, $4, $5, $6)
        ON CONFLICT DO NOTHING`,
       [setId, GRID_LEVEL_ALL, GRID_FORMAT, coveredCells, ms, grid.toBuffer()],
     );
-    this.log.info(`Interior grid of boundary set ${setId}: ${coveredCells} covered cells, ${(grid.slots.byteLength / 2 ** 20).toFixed(1)} MB, built in ${(ms / 1000).toFixed(1)} s`);
-    return grid;
   }
 
   /**
