@@ -2,7 +2,9 @@
  * `npm run grid:prebuild`: builds the interior grid of every bundled boundary set and writes it to
  * data/boundaries/<set name>.grid.br, so a first start loads it instead of building it (see
  * src/geocode/prebuilt-grid.ts). Runs on a fresh embedded database (the one `npm start` uses by
- * default) in a temporary folder, or on DATABASE_URL when set. Re-run it when a bundled set is
+ * default) in a temporary folder, or on DATABASE_URL when set; each writes its own file
+ * (<set>.embedded.grid.br, <set>.postgresql.grid.br), since their PostGIS may store the
+ * polygons a little differently. Re-run it when a bundled set is
  * added or its files change: a file built from other data is ignored at start.
  */
 import fs from 'node:fs';
@@ -28,7 +30,7 @@ try {
     await grids.prepareSet(set);
     const grid = grids.get(set.id);
     if (!grid) throw new Error(`Could not build the interior grid of ${set.name}`);
-    const file = prebuiltGridFile(set.name);
+    const file = prebuiltGridFile(set.name, db.embedded ? 'embedded' : 'postgresql');
     const bytes = await writePrebuiltGrid(db.dataSource, set.id, grid, file);
     console.log(
       `${path.relative(path.dirname(PREBUILT_GRID_DIR), file)}: ` +

@@ -18,7 +18,11 @@ import { GRID_FORMAT, InteriorGrid } from './interior-grid';
  */
 export const PREBUILT_GRID_DIR = path.join(PROJECT_ROOT, 'data/boundaries');
 
-export const prebuiltGridFile = (setName: string, dir = PREBUILT_GRID_DIR) => path.join(dir, `${setName}.grid.br`);
+/**
+ * One file per set and database kind: the embedded database's PostGIS and a server's may repair
+ * invalid polygons a little differently (other GEOS versions), and so store other polygons.
+ */
+export const prebuiltGridFile = (setName: string, variant: 'embedded' | 'postgresql', dir = PREBUILT_GRID_DIR) => path.join(dir, `${setName}.${variant}.grid.br`);
 
 interface Header {
   format: number;
@@ -56,17 +60,27 @@ export async function writePrebuiltGrid(dataSource: DataSource, setId: number, g
 }
 
 /**
- * The prebuilt grid of the set, when a file for its name exists and was built from the same
+ * The prebuilt grid of the set, when one of the files for its name was built from the same
  * boundary data in the same grid format; null otherwise.
  */
 export async function readPrebuiltGrid(dataSource: DataSource, setId: number, dir = PREBUILT_GRID_DIR): Promise<InteriorGrid | null> {
   const [set]: { name: string }[] = await dataSource.query(`SELECT name FROM boundary_sets WHERE id = $1`, [setId]);
-  const file = set && prebuiltGridFile(set.name, dir);
-  if (!file || !fs.existsSync(file)) return null;
+  if (!set || !fs.existsSync(dir)) return null;
+  const files = fs.readdirSync(dir).filter((f) => f.startsWith(`${set.name}.`) && f.endsWith('.grid.br'));
+  let dataHash: string | null = null;
+  for (const file of files) {
+    dataHash ??= await boundaryDataHash(dataSource, setId);
+    const grid = await readFile(dataSource, setId, path.join(dir, file), dataHash);
+    if (grid) return grid;
+  }
+  return null;
+}
+
+async function readFile(dataSource: DataSource, setId: number, file: string, dataHash: string): Promise<InteriorGrid | null> {
   const body = zlib.brotliDecompressSync(fs.readFileSync(file));
   const newline = body.indexOf(0x0a);
   const header = JSON.parse(body.subarray(0, newline).toString('utf8')) as Header;
-  if (header.format !== GRID_FORMAT || header.dataHash !== (await boundaryDataHash(dataSource, setId))) return null;
+  if (header.format !== GRID_FORMAT || header.dataHash !== dataHash) return null;
   const idOfKey = new Map((await keysOf(dataSource, setId)).map((k) => [k.key, k.id]));
   const newId = new Map<number, number>();
   for (let k = 0; k < header.ids.length; k++) {
