@@ -6,12 +6,16 @@ import { Command, InvalidArgumentError } from 'commander';
 import { download, getConversion, timeSummaries, untilFinished, upload, type FinishedConversion } from './api-client';
 import { generateCsv, pointGenerator, seededRandom } from './generate-csv';
 import { ServerProcess } from './server-process';
-import { printReport, type BenchReport, type RunFigures } from './report';
+import { printReport, summarize, type BenchReport, type RunFigures } from './report';
+import { prepareTlSccoSample, TL_SCCO_SET } from './tl-scco';
 
 /**
  * `npm run bench [-- --rows N --json]`: the full path through the API (multipart upload →
  * COMPLETED → download) with a generated CSV, against the server in a child process, then the
- * old way (one query per point) on the same database in the same run.
+ * old way (one query per point) on the same database in the same run. With `--boundary-set
+ * tl-scco` the same file is converted on the bundled set and on the TL_SCCO sample (official
+ * layout, 리 only under 읍/면) in the same run, and the sample's answers with and without the
+ * interior grid are compared point for point.
  */
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -30,6 +34,8 @@ const program = new Command('bench')
   .option('--chunk-rows <n>', 'CHUNK_ROWS for the server (default: its own default)', positiveInt)
   .option('--database-url <url>', 'PostgreSQL with PostGIS (default: $DATABASE_URL, else the embedded database)')
   .option('--no-grid', 'INTERIOR_GRID=off: every point through PostGIS, to see what the grid buys')
+  .option('--boundary-set <name>', 'also bench this set beside the bundled one: tl-scco (the sample in ../shared/data/tl-scco-sample)')
+  .option('--check-points <n>', 'with --boundary-set: points geocoded with and without the grid and compared', positiveInt, 200_000)
   .option('--json', 'print one JSON object instead of the table')
   .parse();
 
@@ -42,7 +48,10 @@ const opts = program.opts<{
   databaseUrl?: string;
   json?: boolean;
   grid: boolean;
+  boundarySet?: string;
+  checkPoints: number;
 }>();
+if (opts.boundarySet && opts.boundarySet !== TL_SCCO_SET) program.error(`--boundary-set: only ${TL_SCCO_SET} is known to the bench`);
 const databaseUrl = opts.databaseUrl ?? process.env.DATABASE_URL ?? undefined;
 const log = (line: string) => {
   if (!opts.json) console.error(line);
@@ -61,6 +70,8 @@ const fileBytes = fs.statSync(csv).size;
 // The embedded database keeps its folder between runs (its first start loads the boundaries,
 // which takes a while); with PostgreSQL only uploads and outputs live in DATA_DIR.
 const dataDir = databaseUrl ? fs.mkdtempSync(path.join(workDir, 'data-')) : path.join(ROOT, '.tmp/bench-embedded');
+const compareSet = opts.boundarySet ? await prepareTlSccoSample({ databaseUrl, dataDir, log }) : null;
+if (opts.boundarySet && !compareSet) log(`--boundary-set ${opts.boundarySet}: the sample is not there; benching the bundled set only.`);
 log(`Starting the server (${databaseUrl ? 'PostgreSQL' : 'embedded PGlite'})…`);
 const startedAt = performance.now();
 const server = await ServerProcess.start({
@@ -68,6 +79,7 @@ const server = await ServerProcess.start({
   DATABASE_URL: databaseUrl ?? '',
   LOG_LEVEL: 'error',
   INTERIOR_GRID: opts.grid ? 'on' : 'off',
+  ...(compareSet ? { DEFAULT_BOUNDARY_SET: compareSet.defaultName } : {}),
   ...(opts.chunkRows ? { CHUNK_ROWS: String(opts.chunkRows) } : {}),
 });
 const startupMs = performance.now() - startedAt;
@@ -75,12 +87,68 @@ const idleRssBytes = server.currentRssBytes();
 await server.peakMemory(); // starts the heap sampling window
 
 try {
+  const runs = await convert(null);
+  const comparedRuns = compareSet ? await convert(TL_SCCO_SET) : null;
+  const check = compareSet ? await server.compareGrid(TL_SCCO_SET, opts.checkPoints) : null;
+
+  let oldWay = null;
+  if (opts.oldWayPoints > 0) {
+    log(`One query per point, ${opts.oldWayPoints.toLocaleString('en')} points…`);
+    const next = pointGenerator(seededRandom(7));
+    oldWay = await server.oldWay(Array.from({ length: opts.oldWayPoints }, next));
+  }
+
+  const report = (of: RunFigures[]): BenchReport => ({
+    database: databaseUrl ? 'postgresql' : 'embedded',
+    rows: opts.rows,
+    fileBytes,
+    format: opts.format,
+    chunkRows: opts.chunkRows ?? null,
+    machine: { nproc: os.availableParallelism(), memTotalBytes: os.totalmem(), loadAverage: os.loadavg() },
+    startupMs,
+    grid: server.grid,
+    idleRssBytes,
+    runs: of,
+    oldWay,
+  });
+  if (!comparedRuns || !check) printReport(report(runs), Boolean(opts.json));
+  else {
+    const bundled = summarize(report(runs));
+    const tl = summarize(report(comparedRuns));
+    const ratio = tl.timings.geocodeMs / bundled.timings.geocodeMs;
+    if (opts.json) console.log(JSON.stringify({ bundled: report(runs), [TL_SCCO_SET]: report(comparedRuns), ratio, check }, null, 2));
+    else {
+      console.log(`=== bundled set (${compareSet!.defaultName}) ===`);
+      printReport(report(runs), false);
+      console.log(`\n=== ${TL_SCCO_SET} (TL_SCCO sample, 리 only under 읍/면) ===`);
+      printReport({ ...report(comparedRuns), oldWay: null }, false);
+      const n = (v: number) => Math.round(v).toLocaleString('en');
+      console.log(
+        [
+          '',
+          `geocode phase, same run: ${TL_SCCO_SET} ${(tl.timings.geocodeMs / 1000).toFixed(2)} s (${n(tl.rowsPerSec.geocode)} points/s, ` +
+            `grid ${(tl.gridShare * 100).toFixed(1)}%) vs ${compareSet!.defaultName} ${(bundled.timings.geocodeMs / 1000).toFixed(2)} s ` +
+            `(${n(bundled.rowsPerSec.geocode)} points/s, grid ${(bundled.gridShare * 100).toFixed(1)}%): ${ratio.toFixed(2)}×`,
+          `row for row, ${TL_SCCO_SET}: ${n(check.points)} bench points geocoded with the grid (${n(check.gridMatches)} decided by it) ` +
+            `and by PostGIS alone over every polygon: ${check.differing === 0 ? 'identical' : `${n(check.differing)} DIFFER (first: ${check.firstDifference})`}`,
+        ].join('\n'),
+      );
+    }
+    if (check.differing > 0) process.exitCode = 1;
+  }
+} finally {
+  await server.stop();
+  if (databaseUrl) fs.rmSync(dataDir, { recursive: true, force: true });
+}
+
+/** The repeated conversions of the CSV on one boundary set (null: the server's default). */
+async function convert(boundarySet: string | null): Promise<RunFigures[]> {
   const runs: RunFigures[] = [];
   for (let i = 0; i < opts.repeat; i++) {
     const peakResettable = server.resetPeak();
-    log(`Conversion ${i + 1}/${opts.repeat}…`);
+    log(`Conversion ${i + 1}/${opts.repeat}${boundarySet ? ` on ${boundarySet}` : ''}…`);
     const t0 = performance.now();
-    const id = await upload(server.url, csv, { outputFormat: opts.format });
+    const id = await upload(server.url, csv, { outputFormat: opts.format, ...(boundarySet ? { boundarySet } : {}) });
     const uploadedMs = performance.now() - t0;
     const final = await untilFinished(server.url, id);
     const readyMs = performance.now() - t0;
@@ -115,31 +183,7 @@ try {
     });
     for (const ext of ['xlsx', 'csv']) fs.rmSync(path.join(dataDir, 'outputs', `${id}.${ext}`), { force: true });
   }
-
-  let oldWay = null;
-  if (opts.oldWayPoints > 0) {
-    log(`One query per point, ${opts.oldWayPoints.toLocaleString('en')} points…`);
-    const next = pointGenerator(seededRandom(7));
-    oldWay = await server.oldWay(Array.from({ length: opts.oldWayPoints }, next));
-  }
-
-  const report: BenchReport = {
-    database: databaseUrl ? 'postgresql' : 'embedded',
-    rows: opts.rows,
-    fileBytes,
-    format: opts.format,
-    chunkRows: opts.chunkRows ?? null,
-    machine: { nproc: os.availableParallelism(), memTotalBytes: os.totalmem(), loadAverage: os.loadavg() },
-    startupMs,
-    grid: server.grid,
-    idleRssBytes,
-    runs,
-    oldWay,
-  };
-  printReport(report, Boolean(opts.json));
-} finally {
-  await server.stop();
-  if (databaseUrl) fs.rmSync(dataDir, { recursive: true, force: true });
+  return runs;
 }
 
 async function peakFigures() {

@@ -5,10 +5,21 @@ import { fileURLToPath } from 'node:url';
 import { bundle } from '../scripts/bundle.mjs';
 import type { OldWayResult } from './old-way';
 
-export type ParentMessage = { type: 'oldWay'; points: [number, number][] } | { type: 'memory' } | { type: 'close' };
+export type ParentMessage =
+  | { type: 'oldWay'; points: [number, number][] }
+  | { type: 'compareGrid'; setName: string; points: number }
+  | { type: 'memory' }
+  | { type: 'close' };
+export interface GridComparison {
+  points: number;
+  gridMatches: number;
+  differing: number;
+  firstDifference: string | null;
+}
 export type ChildMessage =
   | { type: 'ready'; url: string; grid: GridReadiness }
   | ({ type: 'oldWay' } & OldWayResult)
+  | ({ type: 'compareGrid' } & GridComparison)
   | { type: 'memory'; maxRssKb: number; heapUsed: number; heapTotal: number; external: number }
   | { type: 'error'; message: string };
 
@@ -88,6 +99,12 @@ export class ServerProcess {
 
   async oldWay(points: [number, number][]): Promise<OldWayResult> {
     const { type: _type, ...result } = await this.ask({ type: 'oldWay', points }, 'oldWay');
+    return result;
+  }
+
+  /** The bench's points on a set with and without the interior grid, compared row for row. */
+  async compareGrid(setName: string, points: number): Promise<GridComparison> {
+    const { type: _type, ...result } = await this.ask({ type: 'compareGrid', setName, points }, 'compareGrid');
     return result;
   }
 

@@ -47,6 +47,7 @@ describe(`boundaries CLI (${onPostgres ? 'PostgreSQL' : 'embedded PGlite'})`, ()
     }
     assert.match(run.stderr, /4 리 {2}TL_SCCO_LI\.shp {2}\[TL_SCCO_LI\] LI_CD\/LI_KOR_NM, EPSG:5179 from \.prj .*text cp949 \(no \.cpg: default\)/);
     assert.match(run.stderr, /리: 100 \/ 100 features loaded/);
+    assert.match(run.stderr, /interior grid ready in [\d.]+ s/, 'the import builds the set’s grid');
 
     const list = cli(['list'], env);
     assert.equal(list.status, 0, list.stderr);

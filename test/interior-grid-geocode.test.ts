@@ -29,7 +29,7 @@ describe(`interior grid against PostGIS alone (${process.env.DATABASE_URL ? 'Pos
     server = await startTestServer({}, { startWorker: false });
     const set = await server.services.boundarySets.resolve();
     const level = deepestLevel(set);
-    grid = server.grids.get(set.id, level)!;
+    grid = server.grids.get(set.id)!;
     assert.ok(grid, 'the test server has the default set’s grid in memory');
     const levels = set.levels.map((l) => l.level).sort((a, b) => b - a);
     base = { setId: set.id, maxDistanceMeters: 200, levelsDeepestFirst: levels };
@@ -111,7 +111,7 @@ describe(`interior grid against PostGIS alone (${process.env.DATABASE_URL ? 'Pos
     await fresh.prepareSet(set);
     assert.equal(fresh.stateOfSet(set), 'ready');
     assert.ok(Date.now() - t < 15_000, 'loading takes seconds at most; building takes much longer');
-    const loaded = fresh.get(set.id, deepestLevel(set))!;
+    const loaded = fresh.get(set.id)!;
     assert.deepEqual(loaded.slots, grid.slots);
   });
 });

@@ -24,7 +24,7 @@ export interface ChunkRequest {
   /** Levels of the set, deepest first: each pass matches what the deeper ones left over. */
   levelsDeepestFirst: number[];
   input: ChunkInput;
-  /** The deepest level's interior grid, when it is ready: its covered cells skip PostGIS. */
+  /** The set's interior grid (a mosaic of its leaf polygons), when it is ready: its covered cells skip PostGIS. */
   grid?: InteriorGrid | null;
   /**
    * The deepest level's polygon boxes: for points in lon/lat, only the polygons whose box holds
@@ -63,8 +63,8 @@ export interface GeocodedChunk {
  * statement), so a chunk costs as few round trips as possible.
  *
  * 1. Points without usable coordinates are INVALID with their reason; they never reach the database.
- * 2. With the deepest level's interior grid (interior-grid.ts), a point in a cell PostGIS proved
- *    to lie inside one polygon gets that polygon at once, and a point in a cell far from every
+ * 2. With the set's interior grid (interior-grid.ts), a point in a cell PostGIS proved to lie
+ *    inside one leaf polygon gets that polygon at once, and a point in a cell far from every
  *    polygon gets NO_MATCH (together about nine points in ten of the bench's). Input in another
  *    system is first transformed to EPSG:4326 by PostGIS, in one statement.
  * 3. The other points go through PostGIS, set-based, in one call (c2r_geocode_points, see

@@ -13,8 +13,8 @@ export interface GeocodeTarget {
 
 /**
  * The one way points are geocoded: conversions chunk by chunk, previews a sheet's first rows,
- * reverseGeocode a chunk of one. Each chunk gets the set's levels, the deepest level's interior
- * grid when it is in memory and its polygon boxes, so every caller answers exactly as a
+ * reverseGeocode a chunk of one. Each chunk gets the set's levels, the set's interior grid when
+ * it is in memory and the deepest level's polygon boxes, so every caller answers exactly as a
  * conversion does.
  */
 export class Geocoder {
@@ -31,7 +31,7 @@ export class Geocoder {
       ...target,
       levelsDeepestFirst,
       input,
-      grid: this.grids.get(target.setId, levelsDeepestFirst[0]),
+      grid: this.grids.get(target.setId),
       boxes: catalog.boxes(levelsDeepestFirst[0]),
     });
   }
@@ -41,8 +41,7 @@ export class Geocoder {
    * this as it starts); chunks use it from the moment it is ready. Settles when it is.
    */
   async prepare(setId: number): Promise<void> {
-    const [deepest] = (await this.catalogs.get(setId)).levelsDeepestFirst;
-    await this.grids.prepare(setId, deepest);
+    await this.grids.prepare(setId);
   }
 }
 

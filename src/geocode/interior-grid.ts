@@ -1,6 +1,8 @@
 /**
- * A quadtree of grid cells that lie wholly inside exactly one polygon of a level, so that most
- * points of a chunk are matched by arithmetic instead of a point-in-polygon test.
+ * A quadtree of grid cells that each lie wholly inside one leaf polygon of a set (a polygon of the
+ * deepest level, or of a shallower level where no deeper polygon comes near: a 동 in a set whose
+ * 리 cover only 읍/면), so that most points of a chunk are matched by arithmetic instead of a
+ * point-in-polygon test. See interior-grid-build.ts for how a cell earns its label.
  *
  * Why: the polygon-driven join costs about 2.4 µs a point plus staging and indexing, and that is
  * most of a chunk's time. About four in five of the points people send fall in cells of ~100 m that
@@ -30,7 +32,7 @@ export const GRID_ORIGIN_Y = 32;
 export const GRID_ROOT_Z = -3;
 export const GRID_MAX_Z = 11;
 /** Bumped whenever the frame, the depth or the layout changes, so stored grids are rebuilt. */
-export const GRID_FORMAT = 2;
+export const GRID_FORMAT = 3;
 /** A CLEAR cell has no polygon of any level within this distance (so NO_MATCH for requests up to it). */
 export const GRID_CLEARANCE_METERS = 200;
 /** What lookup returns for a CLEAR cell. */
