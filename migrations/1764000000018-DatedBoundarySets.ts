@@ -14,6 +14,9 @@ export class DatedBoundarySets1764000000018 implements MigrationInterface {
   async up(q: QueryRunner): Promise<void> {
     await q.query(`ALTER TABLE boundary_sets ADD COLUMN valid_from date`);
     await q.query(`ALTER TABLE boundary_sets ADD COLUMN label text`);
+    // One current version per name and start day (an undated set: one per name, as before).
+    await q.query(`DROP INDEX boundary_sets_current`);
+    await q.query(`CREATE UNIQUE INDEX boundary_sets_current ON boundary_sets (name, coalesce(valid_from, DATE '0001-01-01')) WHERE is_current`);
     await q.query(`UPDATE boundary_sets SET name = 'kostat', valid_from = DATE '2018-01-01' WHERE name = 'kostat-2018'`);
   }
 
@@ -25,6 +28,8 @@ export class DatedBoundarySets1764000000018 implements MigrationInterface {
     await q.query(`UPDATE boundary_sets SET is_current = false, status = CASE WHEN status = 'READY' THEN 'RETIRED' ELSE status END
       WHERE valid_from IS NOT NULL AND NOT (name = 'kostat' AND valid_from = DATE '2018-01-01')`);
     await q.query(`UPDATE boundary_sets SET name = 'kostat-2018' WHERE name = 'kostat' AND valid_from = DATE '2018-01-01'`);
+    await q.query(`DROP INDEX boundary_sets_current`);
+    await q.query(`CREATE UNIQUE INDEX boundary_sets_current ON boundary_sets (name) WHERE is_current`);
     await q.query(`ALTER TABLE boundary_sets DROP COLUMN label`);
     await q.query(`ALTER TABLE boundary_sets DROP COLUMN valid_from`);
   }
