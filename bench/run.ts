@@ -30,6 +30,8 @@ const program = new Command('bench')
   .option('--chunk-rows <n>', 'CHUNK_ROWS for the server (default: its own default)', positiveInt)
   .option('--database-url <url>', 'PostgreSQL with PostGIS (default: $DATABASE_URL, else the embedded database)')
   .option('--no-grid', 'INTERIOR_GRID=off: every point through PostGIS, to see what the grid buys')
+  .option('--boundary-sets <names>', 'also convert with these sets in one pass (comma-separated, e.g. kostat-2018,tl-scco) and compare the geocode phase with the first set alone; tl-scco is imported from ../shared/data/tl-scco-sample when present', (v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+  .option('--dated', 'also convert a file dated half 2013, half 2018 against the dated kostat set (each row its version) and compare the geocode phase with kostat-2018 alone')
   .option('--json', 'print one JSON object instead of the table')
   .parse();
 
@@ -42,6 +44,8 @@ const opts = program.opts<{
   databaseUrl?: string;
   json?: boolean;
   grid: boolean;
+  boundarySets?: string[];
+  dated?: boolean;
 }>();
 const databaseUrl = opts.databaseUrl ?? process.env.DATABASE_URL ?? undefined;
 const log = (line: string) => {
@@ -57,10 +61,17 @@ if (!fs.existsSync(`${csv}.done`)) {
   fs.writeFileSync(`${csv}.done`, '');
 }
 const fileBytes = fs.statSync(csv).size;
+// The same rows, recorded half in 2013 and half in 2018 (alternating), for --dated.
+const datedCsv = path.join(workDir, `bench-${opts.rows}-dated.csv`);
+if (opts.dated && !fs.existsSync(`${datedCsv}.done`)) {
+  await writeDatedCopy(csv, datedCsv);
+  fs.writeFileSync(`${datedCsv}.done`, '');
+}
 
 // The embedded database keeps its folder between runs (its first start loads the boundaries,
 // which takes a while); with PostgreSQL only uploads and outputs live in DATA_DIR.
 const dataDir = databaseUrl ? fs.mkdtempSync(path.join(workDir, 'data-')) : path.join(ROOT, '.tmp/bench-embedded');
+if (opts.boundarySets?.includes('tl-scco')) await importTlScco();
 log(`Starting the server (${databaseUrl ? 'PostgreSQL' : 'embedded PGlite'})…`);
 const startedAt = performance.now();
 const server = await ServerProcess.start({
@@ -80,7 +91,8 @@ try {
     const peakResettable = server.resetPeak();
     log(`Conversion ${i + 1}/${opts.repeat}…`);
     const t0 = performance.now();
-    const id = await upload(server.url, csv, { outputFormat: opts.format });
+    // kostat-2018: the 2018 version alone, as before the set had dated versions.
+    const id = await upload(server.url, csv, { outputFormat: opts.format, boundarySet: 'kostat-2018' });
     const uploadedMs = performance.now() - t0;
     const final = await untilFinished(server.url, id);
     const readyMs = performance.now() - t0;
@@ -116,6 +128,22 @@ try {
     for (const ext of ['xlsx', 'csv']) fs.rmSync(path.join(dataDir, 'outputs', `${id}.${ext}`), { force: true });
   }
 
+  const comparisons: { what: string; oneSetGeocodeMs: number; geocodeMs: number; ratio: number }[] = [];
+  if (opts.boundarySets) {
+    const [first] = opts.boundarySets;
+    const one = await geocodeMsOf(csv, { boundarySet: first }, `${first} alone`);
+    const all = await geocodeMsOf(csv, { boundarySets: opts.boundarySets }, opts.boundarySets.join(' + '));
+    comparisons.push({ what: `boundarySets ${opts.boundarySets.join(',')} vs ${first}`, oneSetGeocodeMs: one, geocodeMs: all, ratio: all / one });
+  }
+  if (opts.dated) {
+    const one = await geocodeMsOf(datedCsv, { boundarySet: 'kostat-2018' }, 'dated file, kostat-2018 alone');
+    const dated = await geocodeMsOf(datedCsv, { boundarySet: 'kostat' }, 'dated file, per-row versions of kostat');
+    comparisons.push({ what: 'per-row dates over kostat 2013 + 2018 vs kostat-2018', oneSetGeocodeMs: one, geocodeMs: dated, ratio: dated / one });
+  }
+  for (const c of comparisons) {
+    log(`${c.what}: geocode ${(c.geocodeMs / 1000).toFixed(2)} s vs ${(c.oneSetGeocodeMs / 1000).toFixed(2)} s = ${c.ratio.toFixed(2)}×`);
+  }
+
   let oldWay = null;
   if (opts.oldWayPoints > 0) {
     log(`One query per point, ${opts.oldWayPoints.toLocaleString('en')} points…`);
@@ -137,9 +165,49 @@ try {
     oldWay,
   };
   printReport(report, Boolean(opts.json));
+  if (opts.json && comparisons.length) console.log(JSON.stringify({ comparisons }));
+  else for (const c of comparisons) console.log(`${c.what}: geocode phase ${(c.geocodeMs / 1000).toFixed(2)} s vs ${(c.oneSetGeocodeMs / 1000).toFixed(2)} s (${c.ratio.toFixed(2)}×)`);
 } finally {
   await server.stop();
   if (databaseUrl) fs.rmSync(dataDir, { recursive: true, force: true });
+}
+
+/** One conversion with these options; its geocode phase in ms (the read and write phases are shared). */
+async function geocodeMsOf(file: string, options: Record<string, unknown>, what: string): Promise<number> {
+  log(`Conversion: ${what}…`);
+  const id = await upload(server.url, file, { outputFormat: opts.format, ...options });
+  await untilFinished(server.url, id);
+  const c = await getConversion(server.url, id);
+  if (c.status !== 'COMPLETED' || !c.timings) throw new Error(`Conversion ${id} (${what}) ended ${c.status}: ${c.error}`);
+  for (const ext of ['xlsx', 'csv']) fs.rmSync(path.join(dataDir, 'outputs', `${id}.${ext}`), { force: true });
+  log(`  geocode ${c.timings.geocodeMs} ms, read ${c.timings.readMs} ms, write ${c.timings.writeMs} ms`);
+  return c.timings.geocodeMs;
+}
+
+/** A copy of the bench file whose rows are recorded in 2013 (odd rows) and 2018 (even rows). */
+async function writeDatedCopy(from: string, to: string): Promise<void> {
+  const { createInterface } = await import('node:readline');
+  const out = fs.createWriteStream(to);
+  let n = 0;
+  for await (const line of createInterface({ input: fs.createReadStream(from) })) {
+    const dated = n === 0 ? line : line.replace(/,2024-/, n % 2 ? ',2013-' : ',2018-');
+    if (!out.write(dated + '\n')) await new Promise((r) => out.once('drain', r));
+    n++;
+  }
+  await new Promise<void>((r) => out.end(() => r()));
+}
+
+/** Imports ../shared/data/tl-scco-sample as `tl-scco` (label 법정동) into the bench database, once. */
+async function importTlScco(): Promise<void> {
+  const { execFileSync } = await import('node:child_process');
+  const dir = path.resolve(ROOT, '../shared/data/tl-scco-sample');
+  const env = { ...process.env, DATA_DIR: dataDir, DATABASE_URL: databaseUrl ?? '', LOG_LEVEL: 'error' };
+  const cli = (args: string[]) => execFileSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli/boundaries.ts'), ...args], { env, cwd: ROOT, encoding: 'utf8' });
+  if (/^tl-scco@/m.test(cli(['list']))) return;
+  if (!fs.existsSync(dir)) throw new Error(`--boundary-sets tl-scco needs ${dir} (the TL_SCCO sample), or a tl-scco set imported before`);
+  log('Importing the TL_SCCO sample as tl-scco (label 법정동)…');
+  const files = ['CTPRVN', 'SIG', 'EMD', 'LI'].map((l) => path.join(dir, `TL_SCCO_${l}.shp`));
+  cli(['import', ...files, '--set', 'tl-scco', '--label', '법정동']);
 }
 
 async function peakFigures() {

@@ -1,6 +1,6 @@
-import { versionAt, versionName } from '../boundaries/set-service';
+import { versionAt, versionName, type BoundarySetService } from '../boundaries/set-service';
 import { dayOf } from '../detection/date-column';
-import type { BoundaryPlan } from '../entities/Conversion';
+import type { BoundaryPlan, StoredConversionOptions } from '../entities/Conversion';
 import type { ChunkInput, GeocodedChunk } from '../geocode/chunk-geocoder';
 import type { Geocoder } from '../geocode/geocoder';
 import type { Row } from '../reading/table-source';
@@ -99,4 +99,11 @@ function subsetInput(input: ChunkInput, index: number[]): ChunkInput {
     if (reason !== undefined) invalidReasons.set(k, reason);
   });
   return { xs, ys, invalidReasons };
+}
+
+/** The sets the options name (boundarySets, else boundarySet, else the default), with their current versions. */
+export async function resolveBoundaryPlan(sets: BoundarySetService, options: Pick<StoredConversionOptions, 'boundarySet' | 'boundarySets'>): Promise<BoundaryPlan> {
+  const plan: BoundaryPlan = { sets: [] };
+  for (const name of options.boundarySets ?? [options.boundarySet ?? null]) plan.sets.push(await sets.resolveSet(name));
+  return plan;
 }

@@ -14,7 +14,7 @@ import { XlsxOutputWriter } from '../writing/xlsx-writer';
 import { analyzeFile } from './analyze';
 import { AppendedColumns, renamedColumnNote } from './appended-columns';
 import { ChunkPipeline } from './chunk-pipeline';
-import { DatedPlan } from './dated-geocoding';
+import { DatedPlan, resolveBoundaryPlan } from './dated-geocoding';
 import type { FileStore, LocalFile, OutputTarget } from './file-store';
 import type { JobQueue, Lease } from './job-queue';
 import { LiveProgress } from './live-progress';
@@ -127,9 +127,7 @@ export class ConversionRunner {
     if (job.detected?.boundaryPlan) return job.detected.boundaryPlan;
     // Stored before several sets: the one pinned set.
     if (job.detected && job.boundarySetId !== null) return { sets: [{ name: '', label: null, versions: [{ id: job.boundarySetId, validFrom: null }] }] };
-    const names = job.options.boundarySets ?? [job.options.boundarySet ?? null];
-    const plan: BoundaryPlan = { sets: [] };
-    for (const name of names) plan.sets.push(await this.deps.sets.resolveSet(name));
+    const plan = await resolveBoundaryPlan(this.deps.sets, job.options);
     if (job.boundarySetId === null) await this.deps.queue.pinBoundarySet(lease, versionAt(plan.sets[0].versions, job.options.asOf).id);
     return plan;
   }
