@@ -191,7 +191,7 @@ async function writeDatedCopy(from: string, to: string): Promise<void> {
   let n = 0;
   for await (const line of createInterface({ input: fs.createReadStream(from) })) {
     const dated = n === 0 ? line : line.replace(/,2024-/, n % 2 ? ',2013-' : ',2018-');
-    if (!out.write(dated + '\n')) await new Promise((r) => out.once('drain', r));
+    if (!out.write(dated + '\n')) await new Promise<void>((r) => out.once('drain', () => r()));
     n++;
   }
   await new Promise<void>((r) => out.end(() => r()));
