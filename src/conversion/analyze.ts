@@ -5,7 +5,7 @@ import { numberIn } from '../detection/numbers';
 import { describeSrid } from '../detection/crs-candidates';
 import type { Row, TableSource } from '../reading/table-source';
 import { describeColumn, indexToLetter, resolveColumnSpec } from '../detection/columns';
-import { findDateColumn } from '../detection/date-column';
+import { dayOf, findDateColumn } from '../detection/date-column';
 import { noDataRows } from './data-rows';
 
 /**
@@ -187,6 +187,7 @@ class SheetInspector {
         foundBy: layout.foundBy,
         swapped: layout.swapped,
         dateIndex: dated?.index ?? null,
+        latestDay: dated ? latestDay(this.head.slice(firstData), dated.index) : null,
       },
       notes: [...layout.notes, ...dateNotes],
       usableRows: this.usable,
@@ -206,4 +207,14 @@ class SheetInspector {
     const { xIndex, yIndex } = this.layout!;
     if (xIndex !== null && yIndex !== null && numberIn(row[xIndex]) !== null && numberIn(row[yIndex]) !== null) this.usable++;
   }
+}
+
+/** The latest day in a column of the sampled rows, or null when none reads as a day. */
+function latestDay(rows: Row[], index: number): string | null {
+  let latest: string | null = null;
+  for (const row of rows) {
+    const day = dayOf(row[index] ?? null);
+    if (day && (!latest || day > latest)) latest = day;
+  }
+  return latest;
 }

@@ -74,7 +74,7 @@ export class ConversionRunner {
     const analyzed = job.detected ?? (await this.analyze(job, lease, input, timings));
     const dated = new DatedPlan(plan, job.options.asOf ?? null, showsBasis(plan, analyzed, job.options.asOf));
     const columns = await this.columns(dated, job.options.outputLanguage ?? 'KO');
-    const detected = await this.noteRenamedColumns({ ...analyzed, boundaryPlan: plan }, columns, lease, !analyzed.boundaryPlan);
+    const detected = await this.noteRenamedColumns({ ...analyzed, boundaryPlan: plan, notes: [...analyzed.notes, ...boundaryAgeNotes(plan, analyzed)] }, columns, lease, !analyzed.boundaryPlan);
     await queue.setPhase(lease, 'GEOCODING');
     const output = openOutput(store, job);
     const writer = createWriter(job, detected, output);
@@ -199,6 +199,25 @@ export class ConversionRunner {
       progress,
     });
   }
+}
+
+/** Years between the rows' dates and the newest boundaries from which the page warns. */
+const STALE_YEARS = 2;
+
+/**
+ * A warning when the rows are dated years after the newest version of the first set: the
+ * boundaries are older than the data and changes since (merged cities, abolished 구) are missing.
+ * The page shows notes starting with ⚠ as warnings.
+ */
+function boundaryAgeNotes(plan: BoundaryPlan, detected: DetectedLayout): string[] {
+  const newest = plan.sets[0].versions.at(-1)?.validFrom;
+  const latest = detected.sheets.map((s) => s.latestDay ?? '').sort().at(-1);
+  if (!newest || !latest || detected.notes.some((n) => n.startsWith('⚠'))) return [];
+  const years = Number(latest.slice(0, 4)) - Number(newest.slice(0, 4));
+  if (years < STALE_YEARS) return [];
+  return [
+    `⚠ 행의 날짜(${latest}까지)가 가장 새로운 경계(${plan.sets[0].name} ${newest})보다 ${years}년 뒤입니다. 그 사이 바뀐 행정구역은 반영되지 않습니다. 최신 경계는 도로명주소 사이트의 TL_SCCO_* 파일을 불러와 쓰세요.`,
+  ];
 }
 
 /** Rows are dated (a 경계기준 column) when a set has versions and a date column or asOf picks among them. */

@@ -68,6 +68,8 @@ export interface DetectedSheet {
   swapped?: boolean;
   /** 0-based index of the column that dates each row (dated boundary versions), when there is one. */
   dateIndex?: number | null;
+  /** The latest day among the dated rows the analysis saw, `YYYY-MM-DD` (for the boundaries' age warning). */
+  latestDay?: string | null;
 }
 
 export interface PhaseTimings {
