@@ -36,7 +36,7 @@ describe('several boundary sets in one conversion', () => {
   let server: TestServer;
 
   before(async () => {
-    server = await startTestServer({ CHUNK_ROWS: '100' });
+    server = await startTestServer({ CHUNK_ROWS: '100', INTERIOR_GRID: 'off' });
     await dropBoundarySets(server.db, [SET]);
     await importBoundaryFiles(server.db.dataSource, FILES, { set: SET, label: '법정동' });
   });

@@ -16,7 +16,7 @@ describe('dated boundary versions', () => {
   let server: TestServer;
 
   before(async () => {
-    server = await startTestServer({ CHUNK_ROWS: '100' });
+    server = await startTestServer({ CHUNK_ROWS: '100', INTERIOR_GRID: 'off' });
   });
   after(() => server?.close());
 

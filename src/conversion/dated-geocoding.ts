@@ -60,11 +60,14 @@ export async function geocodeSets(
     const chosen = plan.versionIndexes(g, rows, dateIndex);
     const used = [...new Set(chosen)];
     if (used.length === 1) {
+      if (versions.length > 1) geocoder.prepare(versions[used[0]].id).catch(() => {});
       out.push(await geocoder.geocode({ ...target, setId: versions[used[0]].id }, input));
       continue;
     }
     const merged = emptyChunk(rows.length);
     for (const v of used) {
+      // An older version's interior grid is loaded (or built in the background) once rows use it.
+      geocoder.prepare(versions[v].id).catch(() => {});
       const index: number[] = [];
       for (let r = 0; r < chosen.length; r++) if (chosen[r] === v) index.push(r);
       const part = await geocoder.geocode({ ...target, setId: versions[v].id }, subsetInput(input, index));

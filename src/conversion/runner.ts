@@ -166,12 +166,10 @@ export class ConversionRunner {
     progress: LiveProgress,
   ): Promise<ChunkPipeline> {
     const { geocoder } = this.deps;
-    // The interior grids of the versions rows can use: loaded, or built in the background; chunks
-    // use each once it is ready.
-    for (const set of dated.plan.sets) {
-      const used = dated.showsBasis ? set.versions : [versionAt(set.versions, dated.asOf)];
-      for (const v of used) geocoder.prepare(v.id).catch(() => {});
-    }
+    // Each set's interior grid (of the version valid on asOf, else the newest): loaded, or built in
+    // the background; chunks use it once it is ready. Other versions' grids are prepared when rows
+    // first use them (geocodeSets).
+    for (const set of dated.plan.sets) geocoder.prepare(versionAt(set.versions, dated.asOf).id).catch(() => {});
     const ledger = new ResumeLedger(
       this.deps,
       job,
