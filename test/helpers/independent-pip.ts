@@ -39,11 +39,11 @@ export class IndependentPip {
 
   /**
    * Over TL_SCCO shapefiles (EPSG:5179), read with the shapefile package and proj4: 리 first, then
-   * 읍면동, so a point gets the deepest code, as the service answers.
+   * 읍면동, 시군구, 시도, so a point gets the deepest code that holds it, as the service answers.
    */
   static async fromTlScco(dir: string): Promise<IndependentPip> {
     const polygons: { code: string; feature: Feature<Polygon | MultiPolygon> }[] = [];
-    for (const [name, field] of [['TL_SCCO_LI', 'LI_CD'], ['TL_SCCO_EMD', 'EMD_CD']]) {
+    for (const [name, field] of [['TL_SCCO_LI', 'LI_CD'], ['TL_SCCO_EMD', 'EMD_CD'], ['TL_SCCO_SIG', 'SIG_CD'], ['TL_SCCO_CTPRVN', 'CTPRVN_CD']]) {
       const source = await shapefile.open(path.join(dir, `${name}.shp`), path.join(dir, `${name}.dbf`), { encoding: 'euc-kr' });
       for (;;) {
         const next = await source.read();
