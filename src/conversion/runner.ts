@@ -128,6 +128,11 @@ export class ConversionRunner {
     // Stored before several sets: the one pinned set.
     if (job.detected && job.boundarySetId !== null) return { sets: [{ name: '', label: null, versions: [{ id: job.boundarySetId, validFrom: null }] }] };
     const plan = await resolveBoundaryPlan(this.deps.sets, job.options);
+    // Pinned by an earlier attempt before a re-import switched versions: the first set stays on the pin.
+    const pinned = job.boundarySetId;
+    if (pinned !== null && !plan.sets[0].versions.some((v) => v.id === pinned)) {
+      plan.sets[0] = { ...plan.sets[0], versions: [{ id: pinned, validFrom: null }] };
+    }
     if (job.boundarySetId === null) await this.deps.queue.pinBoundarySet(lease, versionAt(plan.sets[0].versions, job.options.asOf).id);
     return plan;
   }
