@@ -36,6 +36,8 @@ const program = new Command('bench')
   .option('--no-grid', 'INTERIOR_GRID=off: every point through PostGIS, to see what the grid buys')
   .option('--boundary-set <name>', 'also bench this set beside the bundled one: tl-scco (the sample in ../shared/data/tl-scco-sample)')
   .option('--check-points <n>', 'with --boundary-set: points geocoded with and without the grid and compared', positiveInt, 200_000)
+  .option('--boundary-sets <names>', 'also convert with these sets in one pass (comma-separated, e.g. kostat-2018,tl-scco) and compare the geocode phase with the first set alone; tl-scco is imported from ../shared/data/tl-scco-sample when present', (v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+  .option('--dated', 'also convert a file dated half 2013, half 2018 against the dated kostat set (each row its version) and compare the geocode phase with kostat-2018 alone')
   .option('--json', 'print one JSON object instead of the table')
   .parse();
 
@@ -50,6 +52,8 @@ const opts = program.opts<{
   grid: boolean;
   boundarySet?: string;
   checkPoints: number;
+  boundarySets?: string[];
+  dated?: boolean;
 }>();
 if (opts.boundarySet && opts.boundarySet !== TL_SCCO_SET) program.error(`--boundary-set: only ${TL_SCCO_SET} is known to the bench`);
 const databaseUrl = opts.databaseUrl ?? process.env.DATABASE_URL ?? undefined;
@@ -66,11 +70,17 @@ if (!fs.existsSync(`${csv}.done`)) {
   fs.writeFileSync(`${csv}.done`, '');
 }
 const fileBytes = fs.statSync(csv).size;
+// The same rows, recorded half in 2013 and half in 2018 (alternating), for --dated.
+const datedCsv = path.join(workDir, `bench-${opts.rows}-dated.csv`);
+if (opts.dated && !fs.existsSync(`${datedCsv}.done`)) {
+  await writeDatedCopy(csv, datedCsv);
+  fs.writeFileSync(`${datedCsv}.done`, '');
+}
 
 // The embedded database keeps its folder between runs (its first start loads the boundaries,
 // which takes a while); with PostgreSQL only uploads and outputs live in DATA_DIR.
 const dataDir = databaseUrl ? fs.mkdtempSync(path.join(workDir, 'data-')) : path.join(ROOT, '.tmp/bench-embedded');
-const compareSet = opts.boundarySet ? await prepareTlSccoSample({ databaseUrl, dataDir, log }) : null;
+const compareSet = opts.boundarySet || opts.boundarySets?.includes(TL_SCCO_SET) ? await prepareTlSccoSample({ databaseUrl, dataDir, log }) : null;
 if (opts.boundarySet && !compareSet) log(`--boundary-set ${opts.boundarySet}: the sample is not there; benching the bundled set only.`);
 log(`Starting the server (${databaseUrl ? 'PostgreSQL' : 'embedded PGlite'})…`);
 const startedAt = performance.now();
@@ -88,8 +98,24 @@ await server.peakMemory(); // starts the heap sampling window
 
 try {
   const runs = await convert(null);
-  const comparedRuns = compareSet ? await convert(TL_SCCO_SET) : null;
-  const check = compareSet ? await server.compareGrid(TL_SCCO_SET, opts.checkPoints) : null;
+  const comparedRuns = opts.boundarySet && compareSet ? await convert(TL_SCCO_SET) : null;
+  const check = opts.boundarySet && compareSet ? await server.compareGrid(TL_SCCO_SET, opts.checkPoints) : null;
+
+  const comparisons: { what: string; oneSetGeocodeMs: number; geocodeMs: number; ratio: number }[] = [];
+  if (opts.boundarySets) {
+    const [first] = opts.boundarySets;
+    const one = await geocodeMsOf(csv, { boundarySet: first }, `${first} alone`);
+    const all = await geocodeMsOf(csv, { boundarySets: opts.boundarySets }, opts.boundarySets.join(' + '));
+    comparisons.push({ what: `boundarySets ${opts.boundarySets.join(',')} vs ${first}`, oneSetGeocodeMs: one, geocodeMs: all, ratio: all / one });
+  }
+  if (opts.dated) {
+    const one = await geocodeMsOf(datedCsv, { boundarySet: 'kostat-2018' }, 'dated file, kostat-2018 alone');
+    const dated = await geocodeMsOf(datedCsv, { boundarySet: 'kostat' }, 'dated file, per-row versions of kostat');
+    comparisons.push({ what: 'per-row dates over kostat 2013 + 2018 vs kostat-2018', oneSetGeocodeMs: one, geocodeMs: dated, ratio: dated / one });
+  }
+  for (const c of comparisons) {
+    log(`${c.what}: geocode ${(c.geocodeMs / 1000).toFixed(2)} s vs ${(c.oneSetGeocodeMs / 1000).toFixed(2)} s = ${c.ratio.toFixed(2)}×`);
+  }
 
   let oldWay = null;
   if (opts.oldWayPoints > 0) {
@@ -136,6 +162,7 @@ try {
     }
     if (check.differing > 0) process.exitCode = 1;
   }
+  for (const c of comparisons) console.log(`${c.what}: geocode phase ${(c.geocodeMs / 1000).toFixed(2)} s vs ${(c.oneSetGeocodeMs / 1000).toFixed(2)} s (${c.ratio.toFixed(2)}×)`);
 } finally {
   await server.stop();
   if (databaseUrl) fs.rmSync(dataDir, { recursive: true, force: true });
@@ -148,7 +175,7 @@ async function convert(boundarySet: string | null): Promise<RunFigures[]> {
     const peakResettable = server.resetPeak();
     log(`Conversion ${i + 1}/${opts.repeat}${boundarySet ? ` on ${boundarySet}` : ''}…`);
     const t0 = performance.now();
-    const id = await upload(server.url, csv, { outputFormat: opts.format, ...(boundarySet ? { boundarySet } : {}) });
+    const id = await upload(server.url, csv, { outputFormat: opts.format, boundarySet: boundarySet ?? 'kostat-2018' });
     const uploadedMs = performance.now() - t0;
     const final = await untilFinished(server.url, id);
     const readyMs = performance.now() - t0;
@@ -184,6 +211,31 @@ async function convert(boundarySet: string | null): Promise<RunFigures[]> {
     for (const ext of ['xlsx', 'csv']) fs.rmSync(path.join(dataDir, 'outputs', `${id}.${ext}`), { force: true });
   }
   return runs;
+}
+
+/** One conversion with these options; its geocode phase in ms (the read and write phases are shared). */
+async function geocodeMsOf(file: string, options: Record<string, unknown>, what: string): Promise<number> {
+  log(`Conversion: ${what}…`);
+  const id = await upload(server.url, file, { outputFormat: opts.format, ...options });
+  await untilFinished(server.url, id);
+  const c = await getConversion(server.url, id);
+  if (c.status !== 'COMPLETED' || !c.timings) throw new Error(`Conversion ${id} (${what}) ended ${c.status}: ${c.error}`);
+  for (const ext of ['xlsx', 'csv']) fs.rmSync(path.join(dataDir, 'outputs', `${id}.${ext}`), { force: true });
+  log(`  geocode ${c.timings.geocodeMs} ms, read ${c.timings.readMs} ms, write ${c.timings.writeMs} ms`);
+  return c.timings.geocodeMs;
+}
+
+/** A copy of the bench file whose rows are recorded in 2013 (odd rows) and 2018 (even rows). */
+async function writeDatedCopy(from: string, to: string): Promise<void> {
+  const { createInterface } = await import('node:readline');
+  const out = fs.createWriteStream(to);
+  let n = 0;
+  for await (const line of createInterface({ input: fs.createReadStream(from) })) {
+    const dated = n === 0 ? line : line.replace(/,2024-/, n % 2 ? ',2013-' : ',2018-');
+    if (!out.write(dated + '\n')) await new Promise<void>((r) => out.once('drain', () => r()));
+    n++;
+  }
+  await new Promise<void>((r) => out.end(() => r()));
 }
 
 async function peakFigures() {

@@ -14,6 +14,7 @@ import { ConversionErrorCode1764000000014 } from './1764000000014-ConversionErro
 import { OwnersAndRetention1764000000015 } from './1764000000015-OwnersAndRetention';
 import { ConversionSummaries1764000000016 } from './1764000000016-ConversionSummaries';
 import { StorageKeys1764000000017 } from './1764000000017-StorageKeys';
+import { DatedBoundarySets1764000000018 } from './1764000000018-DatedBoundarySets';
 
 /** Listed explicitly (not globbed) so the same list works under tsx, a bundler or compiled output. */
 export const migrations = [
@@ -33,4 +34,5 @@ export const migrations = [
   OwnersAndRetention1764000000015,
   ConversionSummaries1764000000016,
   StorageKeys1764000000017,
+  DatedBoundarySets1764000000018,
 ];

@@ -229,6 +229,8 @@ CREATE TABLE public.boundary_sets (
     is_current boolean DEFAULT false NOT NULL,
     loaded_at timestamp with time zone,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
+    valid_from date,
+    label text,
     CONSTRAINT boundary_sets_status_check CHECK ((status = ANY (ARRAY['LOADING'::text, 'READY'::text, 'RETIRED'::text])))
 );
 
@@ -509,7 +511,7 @@ CREATE INDEX boundary_pieces_geom ON public.boundary_pieces USING gist (geom);
 -- Name: boundary_sets_current; Type: INDEX; Schema: public; Owner: -
 --
 
-CREATE UNIQUE INDEX boundary_sets_current ON public.boundary_sets USING btree (name) WHERE is_current;
+CREATE UNIQUE INDEX boundary_sets_current ON public.boundary_sets USING btree (name, COALESCE(valid_from, '0001-01-01'::date)) WHERE is_current;
 
 
 --

@@ -176,10 +176,12 @@ describe(`TL_SCCO import and lookups (${onPostgres ? 'PostgreSQL' : 'embedded PG
     assert.deepEqual([census.boundarySet.replace(/@\d+$/, ''), census.level, census.code, census.ri], ['kostat-2018', 3, '2131033', null]);
     assert.equal(byDefault.boundarySet, census.boundarySet, 'DEFAULT_BOUNDARY_SET=kostat-2018 applies when a request names no set');
 
-    const res = await gql(server.graphqlUrl, `{ boundarySets { name isDefault levels { name featureCount } } }`);
-    const sets = res.data!.boundarySets as { name: string; isDefault: boolean; levels: { name: string; featureCount: number }[] }[];
+    const res = await gql(server.graphqlUrl, `{ boundarySets { name validFrom isDefault levels { name featureCount } } }`);
+    const sets = res.data!.boundarySets as { name: string; validFrom: string | null; isDefault: boolean; levels: { name: string; featureCount: number }[] }[];
     assert.deepEqual(sets.find((s) => s.name === SET)?.levels.map((l) => l.featureCount), [4, 5, 53, 100]);
-    assert.equal(sets.find((s) => s.name === 'kostat-2018')?.isDefault, true);
+    // DEFAULT_BOUNDARY_SET=kostat-2018 names the 2018 version of kostat alone.
+    assert.equal(sets.find((s) => s.name === 'kostat' && s.validFrom === '2018-01-01')?.isDefault, true);
+    assert.equal(sets.find((s) => s.name === 'kostat' && s.validFrom === '2013-01-01')?.isDefault, false);
 
     const unknown = await uploadConversion(server.graphqlUrl, { name: 'p.csv', content: 'x,y\n129,35\n' }, { boundarySet: 'no-such-set' });
     assert.equal(unknown.body.errors?.[0].extensions?.code, 'UNKNOWN_BOUNDARY_SET');

@@ -128,9 +128,9 @@ describe('conversion end to end', () => {
     assert.equal(notLonLat.errors?.[0].extensions?.code, 'INVALID_COORDINATES');
   });
 
-  test('boundarySets lists the bundled KOSTAT 2018 set', async () => {
-    const res = await gql(server.graphqlUrl, `{ boundarySets { name version isCurrent isDefault source featureCount levels { level name featureCount repairedCount } } }`);
-    const set = res.data!.boundarySets.find((s: any) => s.name === 'kostat-2018');
+  test('boundarySets lists the bundled KOSTAT 2018 set as the 2018 version of kostat', async () => {
+    const res = await gql(server.graphqlUrl, `{ boundarySets { name version validFrom isCurrent isDefault source featureCount levels { level name featureCount repairedCount } } }`);
+    const set = res.data!.boundarySets.find((s: any) => s.name === 'kostat' && s.validFrom === '2018-01-01');
     assert.ok(set, JSON.stringify(res));
     assert.equal(set.isCurrent, true);
     assert.deepEqual(

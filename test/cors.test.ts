@@ -74,7 +74,7 @@ describe('CORS_ORIGINS=http://localhost:5173', () => {
   test('query, upload and download from the listed origin carry its Access-Control-Allow-Origin', async () => {
     const query = await post(server.graphqlUrl, FRONTEND, '{ boundarySets { name } }');
     assert.equal(query.headers.get('access-control-allow-origin'), FRONTEND);
-    assert.equal(((await query.json()) as any).data.boundarySets[0].name, 'kostat-2018');
+    assert.equal(((await query.json()) as any).data.boundarySets[0].name, 'kostat');
 
     const form = new FormData();
     form.append('operations', JSON.stringify({ query: 'mutation ($file: Upload!) { createConversion(file: $file) { id } }', variables: { file: null } }));
@@ -110,9 +110,9 @@ describe('CORS_ORIGINS=http://localhost:5173', () => {
   });
 
   test('WebSockets from the listed origin, from the service itself and from non-browser clients are served', async () => {
-    assert.equal((await queryOverWebSocket(server.wsUrl, FRONTEND)).data.boundarySets[0].name, 'kostat-2018');
-    assert.equal((await queryOverWebSocket(server.wsUrl, server.url)).data.boundarySets[0].name, 'kostat-2018');
-    assert.equal((await queryOverWebSocket(server.wsUrl, undefined)).data.boundarySets[0].name, 'kostat-2018');
+    assert.equal((await queryOverWebSocket(server.wsUrl, FRONTEND)).data.boundarySets[0].name, 'kostat');
+    assert.equal((await queryOverWebSocket(server.wsUrl, server.url)).data.boundarySets[0].name, 'kostat');
+    assert.equal((await queryOverWebSocket(server.wsUrl, undefined)).data.boundarySets[0].name, 'kostat');
     assert.equal(await upgradeStatus(server.wsUrl, FRONTEND, 'graphql-ws'), 101);
   });
 });

@@ -82,7 +82,7 @@ describe('GraphQL IDE', { skip: haveBrowser ? false : `no Chromium at ${CHROMIUM
     const get = await fetch(`${server.graphqlUrl}?query=${encodeURIComponent('{ boundarySets { name } }')}`, {
       headers: { 'apollo-require-preflight': 'true' },
     });
-    assert.equal(((await get.json()) as any).data.boundarySets[0].name, 'kostat-2018');
+    assert.equal(((await get.json()) as any).data.boundarySets[0].name, 'kostat');
   });
 });
 
@@ -106,6 +106,6 @@ describe('GRAPHQL_IDE=off', () => {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ query: '{ boundarySets { name } }' }),
     });
-    assert.equal(((await post.json()) as any).data.boundarySets[0].name, 'kostat-2018');
+    assert.equal(((await post.json()) as any).data.boundarySets[0].name, 'kostat');
   });
 });

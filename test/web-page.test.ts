@@ -25,7 +25,7 @@ describe('web page', { skip: haveBrowser ? false : `no Chromium at ${CHROMIUM} (
       const page = await browser.newPage();
       await page.goto(server.url);
       await page.waitForSelector('#boundarySet option', { state: 'attached' });
-      assert.equal(await page.inputValue('#boundarySet'), 'kostat-2018');
+      assert.equal(await page.inputValue('#boundarySet'), 'kostat');
 
       await page.setInputFiles('#file', path.join(FIXTURES, 'inner-centroids-5179.tsv'));
       await page.fill('#srid', '5179');

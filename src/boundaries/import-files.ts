@@ -4,6 +4,10 @@ import { importBoundarySet, type ImportProgress, type ImportReport } from './imp
 import { planImport, type ImportFilesOptions, type ImportPlan } from './import-plan';
 
 export interface ImportFilesRequest extends ImportFilesOptions {
+  /** `YYYY-MM-DD`: import as the version of the set valid from that day. */
+  validFrom?: string;
+  /** The set's column label beside other sets (`법정동`). */
+  label?: string;
   onPlan?: (plan: ImportPlan) => void;
   onProgress?: (event: ImportProgress) => void;
   onStep?: (step: string) => void;
@@ -43,6 +47,8 @@ export async function importPlan(dataSource: DataSource, plan: ImportPlan, reque
     name: plan.name,
     source: plan.source,
     levels: plan.levels,
+    validFrom: request.validFrom,
+    label: request.label,
     onProgress: request.onProgress,
     onStep: request.onStep,
   });

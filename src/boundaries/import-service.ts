@@ -8,6 +8,13 @@ export interface ImportRequest {
   /** Where the data came from, shown by `boundarySets`. */
   source: string;
   levels: LevelSource[];
+  /**
+   * `YYYY-MM-DD`: the day this version starts to apply (a dated version, valid until the next one
+   * of the name starts). Re-importing a name with the same date replaces that version only.
+   */
+  validFrom?: string | null;
+  /** Names the set's columns beside another set's (`읍면동(법정동)`); kept from the previous version when absent. */
+  label?: string | null;
   onProgress?: (event: ImportProgress) => void;
   /** Called when a step after loading starts (linking parents, switching versions), for progress output. */
   onStep?: (step: string) => void;
@@ -49,8 +56,11 @@ export async function importBoundarySet(dataSource: DataSource, request: ImportR
     [request.name],
   );
   const [{ id: setId }] = await dataSource.query(
-    `INSERT INTO boundary_sets (name, version, source, source_srid, status) VALUES ($1, $2, $3, $4, 'LOADING') RETURNING id`,
-    [request.name, version, request.source, request.levels[0].srid],
+    `INSERT INTO boundary_sets (name, version, source, source_srid, status, valid_from, label)
+     VALUES ($1, $2, $3, $4, 'LOADING', $5::date,
+             coalesce($6, (SELECT label FROM boundary_sets WHERE name = $1 AND label IS NOT NULL ORDER BY version DESC LIMIT 1)))
+     RETURNING id`,
+    [request.name, version, request.source, request.levels[0].srid, request.validFrom ?? null, request.label ?? null],
   );
 
   try {
@@ -65,7 +75,8 @@ export async function importBoundarySet(dataSource: DataSource, request: ImportR
     const orphans = await linkHierarchy(dataSource, setId, levels.map((l) => l.level));
     request.onStep?.(`switching ${request.name} to version ${version}`);
     await dataSource.transaction(async (tx) => {
-      await retireCurrent(tx, request.name);
+      await retireCurrent(tx, request.name, request.validFrom ?? null);
+      if (request.label) await tx.query(`UPDATE boundary_sets SET label = $2 WHERE name = $1`, [request.name, request.label]);
       await tx.query(
         `UPDATE boundary_sets SET status = 'READY', is_current = true, levels = $2, loaded_at = now() WHERE id = $1`,
         [setId, JSON.stringify(levels)],
@@ -79,8 +90,9 @@ export async function importBoundarySet(dataSource: DataSource, request: ImportR
   }
 }
 
-async function retireCurrent(tx: EntityManager, name: string): Promise<void> {
-  await tx.query(`UPDATE boundary_sets SET is_current = false WHERE name = $1 AND is_current`, [name]);
+/** The version this one replaces: the current one of the same name and date (an undated import replaces undated ones). */
+async function retireCurrent(tx: EntityManager, name: string, validFrom: string | null): Promise<void> {
+  await tx.query(`UPDATE boundary_sets SET is_current = false WHERE name = $1 AND is_current AND valid_from IS NOT DISTINCT FROM $2::date`, [name, validFrom]);
 }
 
 async function loadLevel(

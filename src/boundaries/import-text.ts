@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { BoundarySet } from '../entities/BoundarySet';
 import type { ImportFilesResult } from './import-files';
 import type { ImportPlan } from './import-plan';
+import { nameReaches } from './set-service';
 
 /** Plain-text views of an import and of the loaded sets, for the CLI (kept apart so tests can read them). */
 
@@ -26,10 +27,12 @@ export function describeSets(sets: BoundarySet[], defaultName: string | undefine
   if (sets.length === 0) return ['No boundary sets loaded.'];
   const newestCurrent = sets.find((s) => s.isCurrent);
   return sets.map((s) => {
-    const isDefault = s.isCurrent && (defaultName ? s.name === defaultName : s.id === newestCurrent?.id);
+    const isDefault = s.isCurrent && (defaultName ? nameReaches(defaultName, s) : s.name === newestCurrent?.name);
     const flags = [s.isCurrent ? 'current' : s.status.toLowerCase(), isDefault ? 'default' : null].filter(Boolean).join(', ');
     const levels = s.levels.map((l) => `${l.name} ${l.featureCount.toLocaleString('en-US')}`).join(' / ');
     const loaded = s.loadedAt ? s.loadedAt.toISOString().replace(/\.\d+Z$/, 'Z') : '-';
-    return `${s.name}@${s.version} (id ${s.id}, ${flags})  ${levels || '(no levels)'}  loaded ${loaded}  source: ${s.source}`;
+    const dated = s.validFrom ? `  valid from ${s.validFrom}` : '';
+    const label = s.label ? `  label ${s.label}` : '';
+    return `${s.name}@${s.version} (id ${s.id}, ${flags})  ${levels || '(no levels)'}${dated}${label}  loaded ${loaded}  source: ${s.source}`;
   });
 }

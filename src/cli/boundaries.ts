@@ -29,13 +29,15 @@ program
   )
   .argument('<files...>', 'boundary files, one per level')
   .option('--set <name>', 'set name (default: tl-scco for the official files, else the first file name); an existing name gets a new version')
+  .option('--valid-from <date>', 'import as a dated version valid from this day (YYYY-MM-DD) until the next version of the set starts', parseDay)
+  .option('--label <text>', "the set's column label when a conversion uses it beside another set, e.g. 법정동 (읍면동(법정동), 리(법정동))")
   .option('--srid <epsg>', 'EPSG code of the coordinates, overriding .prj / GeoJSON crs', parseEpsg)
   .option('--encoding <name>', 'DBF text encoding, overriding .cpg (default cp949)')
   .option('--level <levels>', 'level of each file in order, comma-separated (1 시도, 2 시군구, 3 읍면동, 4 리)', parseIntList)
   .option('--code-field <fields>', 'field holding the code: one for all files, or comma-separated per file', parseList)
   .option('--name-field <fields>', 'field holding the name: one for all files, or comma-separated per file', parseList)
   .option('--no-grid', 'do not build the interior grid now (a server then builds it on first use)')
-  .action(async (files: string[], opts: { set?: string; srid?: number; encoding?: string; level?: number[]; codeField?: string[]; nameField?: string[]; grid?: boolean }) => {
+  .action(async (files: string[], opts: { set?: string; validFrom?: string; label?: string; srid?: number; encoding?: string; level?: number[]; codeField?: string[]; nameField?: string[]; grid?: boolean }) => {
     const skipped: { file: string; why: string }[] = [];
     const plan = await planImport(files, {
       set: opts.set,
@@ -52,6 +54,8 @@ program
     await withDatabase(async (dataSource) => {
       const progress = new ProgressPrinter(new Map(plan.files.map((f) => [f.level, f.records])));
       const result = await importPlan(dataSource, plan, {
+        validFrom: opts.validFrom,
+        label: opts.label,
         onPlan: () => {
           for (const w of plan.warnings) process.stderr.write(`warning: ${w}\n`);
           process.stderr.write(`Importing into set "${plan.name}":\n${describePlan(plan).join('\n')}\n`);
@@ -122,6 +126,13 @@ function parseEpsg(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('an EPSG code is a positive integer, e.g. 5179');
   return n;
+}
+
+function parseDay(value: string): string {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value.trim());
+  const day = m ? new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]))) : null;
+  if (!day || day.toISOString().slice(0, 10) !== value.trim()) throw new InvalidArgumentError('a day as YYYY-MM-DD, e.g. 2013-01-01');
+  return value.trim();
 }
 
 function parseList(value: string): string[] {

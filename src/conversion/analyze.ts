@@ -4,7 +4,8 @@ import { detectSheetLayout, type SheetLayout } from '../detection/sheet-layout';
 import { numberIn } from '../detection/numbers';
 import { describeSrid } from '../detection/crs-candidates';
 import type { Row, TableSource } from '../reading/table-source';
-import { indexToLetter, resolveColumnSpec } from '../detection/columns';
+import { describeColumn, indexToLetter, resolveColumnSpec } from '../detection/columns';
+import { dayOf, findDateColumn } from '../detection/date-column';
 import { noDataRows } from './data-rows';
 
 /**
@@ -170,6 +171,10 @@ class SheetInspector {
     const layout = this.layout ?? this.decide();
     const converted = layout.xIndex !== null;
     const firstData = layout.headerRow + 1;
+    const dated = converted ? findDateColumn(layout.header, this.head.slice(firstData), this.options.dateColumn, [layout.xIndex!, layout.yIndex!]) : null;
+    const dateNotes = dated?.detected
+      ? [`시트 "${this.name}": ${describeColumn(layout.header, dated.index)}을(를) 날짜 열로 보고, 행마다 그날 유효한 경계 버전을 씁니다(dateColumn으로 바꿀 수 있습니다).`]
+      : [];
     return {
       sheet: {
         name: this.name,
@@ -181,8 +186,10 @@ class SheetInspector {
         srid: layout.srid,
         foundBy: layout.foundBy,
         swapped: layout.swapped,
+        dateIndex: dated?.index ?? null,
+        latestDay: dated ? latestDay(this.head.slice(firstData), dated.index) : null,
       },
-      notes: layout.notes,
+      notes: [...layout.notes, ...dateNotes],
       usableRows: this.usable,
       rowCount: this.rowCount,
       dataSample: converted ? this.head.slice(firstData).map((cells, i) => ({ rowNumber: firstData + i + 1, cells })) : [],
@@ -200,4 +207,14 @@ class SheetInspector {
     const { xIndex, yIndex } = this.layout!;
     if (xIndex !== null && yIndex !== null && numberIn(row[xIndex]) !== null && numberIn(row[yIndex]) !== null) this.usable++;
   }
+}
+
+/** The latest day in a column of the sampled rows, or null when none reads as a day. */
+function latestDay(rows: Row[], index: number): string | null {
+  let latest: string | null = null;
+  for (const row of rows) {
+    const day = dayOf(row[index] ?? null);
+    if (day && (!latest || day > latest)) latest = day;
+  }
+  return latest;
 }

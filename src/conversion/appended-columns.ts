@@ -1,11 +1,24 @@
-import type { BoundaryCatalog } from '../boundaries/catalog';
+import type { BoundaryCatalog, CatalogEntry } from '../boundaries/catalog';
+import type { BoundaryLevelInfo } from '../entities/BoundarySet';
 import type { PointResult } from '../geocode/chunk-geocoder';
 import { resultFromCode } from '../geocode/result-codes';
 import type { CellValue } from '../reading/table-source';
 import { distanceNote, reasonNote, resultWord, type OutputLanguage } from './output-words';
+import type { RowResult } from './resume-ledger';
 
 /** What an appended column is called when the input already has a column of that name. */
 const DISTINCT_SUFFIX = '(행정구역)';
+/** The column that says which boundary versions a row used, when a dated set is used by date. */
+export const BASIS_COLUMN = '경계기준';
+
+/**
+ * One boundary set's columns: its versions' catalogs (one for an undated set) and, for every set
+ * after the first, the label its column names carry (`읍면동(법정동)`).
+ */
+export interface ColumnGroup {
+  catalogs: BoundaryCatalog[];
+  label: string | null;
+}
 
 /**
  * The columns every converted row gets, after its own: one per boundary level of the set (시도,
@@ -15,12 +28,26 @@ const DISTINCT_SUFFIX = '(행정구역)';
  */
 export class AppendedColumns {
   readonly header: string[];
+  private readonly groups: { catalogs: BoundaryCatalog[]; levels: BoundaryLevelInfo[] }[];
 
+  /**
+   * One set (a catalog, or the versions of a dated one), or several: each further set adds its
+   * levels, 주소, 코드 and 결과 named with its label. `basis` adds the 경계기준 column.
+   */
   constructor(
-    private readonly catalog: BoundaryCatalog,
+    sets: BoundaryCatalog | ColumnGroup[],
     private readonly language: OutputLanguage = 'KO',
+    private readonly basis = false,
   ) {
-    this.header = [...catalog.levels.map((l) => l.name), '주소', '코드', '결과', '비고'];
+    const groups = Array.isArray(sets) ? sets : [{ catalogs: [sets], label: null }];
+    // A dated set's versions may differ in depth: its columns are those of its deepest version.
+    this.groups = groups.map((g) => ({ catalogs: g.catalogs, levels: g.catalogs.reduce((a, c) => (c.levels.length > a.length ? c.levels : a), [] as BoundaryLevelInfo[]) }));
+    this.header = [...this.groups[0].levels.map((l) => l.name), '주소', '코드', '결과', '비고'];
+    groups.slice(1).forEach((g, k) => {
+      const label = `(${g.label ?? `경계${k + 2}`})`;
+      this.header.push(...this.groups[k + 1].levels.map((l) => l.name + label), `주소${label}`, `코드${label}`, `결과${label}`);
+    });
+    if (basis) this.header.push(BASIS_COLUMN);
   }
 
   /**
@@ -44,11 +71,26 @@ export class AppendedColumns {
     return { names, renamed };
   }
 
-  valuesFor(result: PointResult): CellValue[] {
-    const entry = result.boundaryId === null ? undefined : this.catalog.get(result.boundaryId);
-    const levels = this.catalog.levels.map((l) => entry?.names[l.level] ?? null);
-    return [...levels, entry?.address ?? null, entry?.code ?? null, resultWord(resultFromCode(result.result), this.language), noteFor(result, this.language)];
+  valuesFor(row: RowResult): CellValue[] {
+    const values: CellValue[] = [];
+    this.groups.forEach((group, g) => {
+      const result = row.sets[g];
+      const entry = result.boundaryId === null ? undefined : entryOf(group.catalogs, result.boundaryId);
+      values.push(...group.levels.map((l) => entry?.names[l.level] ?? null), entry?.address ?? null, entry?.code ?? null, resultWord(resultFromCode(result.result), this.language));
+      if (g === 0) values.push(noteFor(result, this.language));
+    });
+    if (this.basis) values.push(row.basis);
+    return values;
   }
+}
+
+/** A boundary of whichever version of the set holds it (ids are unique across versions). */
+function entryOf(catalogs: BoundaryCatalog[], id: number): CatalogEntry | undefined {
+  for (const catalog of catalogs) {
+    const entry = catalog.get(id);
+    if (entry) return entry;
+  }
+  return undefined;
 }
 
 /** The 비고 column: why a row is INVALID, or how far a NEAREST match lies outside its polygon. */

@@ -1,11 +1,10 @@
 import type { DetectedLayout, DetectedSheet, PhaseTimings } from '../entities/Conversion';
-import type { PointResult } from '../geocode/chunk-geocoder';
 import type { Row, TableSource } from '../reading/table-source';
 import { trimCoordinates } from '../writing/cell-values';
 import type { OutputWriter } from '../writing/output-writer';
 import type { AppendedColumns } from './appended-columns';
 import type { LiveProgress } from './live-progress';
-import type { CoordinateColumns } from './resume-ledger';
+import type { CoordinateColumns, RowResult } from './resume-ledger';
 
 /** Rows used to size the output columns. */
 const SAMPLE_ROWS = 200;
@@ -19,7 +18,7 @@ export interface PipelineParts {
   columns: AppendedColumns;
   chunkRows: number;
   /** The results of the next rows of the pass, in order (ResumeLedger.resultsFor). */
-  resultsFor: (rows: Row[], columns: CoordinateColumns) => Promise<PointResult[]>;
+  resultsFor: (rows: Row[], columns: CoordinateColumns) => Promise<RowResult[]>;
   signal: AbortSignal;
   timings: PhaseTimings;
   /** Rows read and written, stored now and then for progress within a chunk. */
@@ -68,15 +67,16 @@ export class ChunkPipeline {
       srid: sheet.srid ?? this.parts.detected.srid,
       sheet: sheet.name,
       headerRow: sheet.headerRow,
+      dateIndex: sheet.dateIndex ?? null,
     };
     const appendedHeader = columns.headerFor(sheet.header).names;
     const leading: Row[] = [];
     let pending: Row[] = [];
-    let inFlight: { rows: Row[]; results: Promise<PointResult[]> } | null = null;
+    let inFlight: { rows: Row[]; results: Promise<RowResult[]> } | null = null;
     let started = false;
     // Started with the first geocoded chunk in hand, so the appended columns (주소 …) are sized
     // by their values too; a sheet without data rows is started at the end with its header only.
-    const startSheet = (firstRows: Row[], firstResults: PointResult[]) => {
+    const startSheet = (firstRows: Row[], firstResults: RowResult[]) => {
       if (started) return;
       writer.startSheet({
         name: sheet.name,
@@ -139,7 +139,7 @@ export class ChunkPipeline {
    * Each row and result is let go once written (the arrays are the caller's last hold on the
    * chunk), so its memory can be reclaimed while the rest of the chunk is written.
    */
-  private async writeChunk(rows: (Row | null)[], results: (PointResult | null)[], sheet: DetectedSheet): Promise<void> {
+  private async writeChunk(rows: (Row | null)[], results: (RowResult | null)[], sheet: DetectedSheet): Promise<void> {
     const { writer, columns, timings } = this.parts;
     for (let from = 0; from < rows.length; from += WRITE_SLICE_ROWS) {
       const t = Date.now();

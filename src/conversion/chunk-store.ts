@@ -18,8 +18,13 @@ export interface PackedChunk {
   noteReasons: (string | null)[];
 }
 
-/** Packs the outcomes of rows firstRow.. of a job. */
-export function packChunk(firstRow: number, chunk: GeocodedChunk): PackedChunk {
+/**
+ * Packs the outcomes of rows firstRow.. of a job. With several boundary sets, their outcomes are
+ * stored one after the other in the same row (set g's row i at position g·rowCount + i, notes
+ * too), so a conversion with two sets still commits one row per chunk.
+ */
+export function packChunk(firstRow: number, chunk: GeocodedChunk | GeocodedChunk[]): PackedChunk {
+  if (Array.isArray(chunk)) return { ...packChunk(firstRow, concatenate(chunk)), rowCount: chunk[0].rowCount };
   const noteOffsets = [...new Set([...chunk.distances.keys(), ...chunk.reasons.keys()])].sort((a, b) => a - b);
   return {
     firstRow,
@@ -32,9 +37,11 @@ export function packChunk(firstRow: number, chunk: GeocodedChunk): PackedChunk {
   };
 }
 
-/** Reads back results committed earlier, rows fromRow..toRow-1 (a resumed job rewrites its output from the start). */
-export async function loadResults(db: EntityManager, conversionId: string, fromRow: number, toRow: number): Promise<PointResult[]> {
-  // Chunks are cut by CHUNK_ROWS, which may differ between attempts: take every overlapping one.
+/**
+ * Reads back results committed earlier, rows fromRow..toRow-1 (a resumed job rewrites its output
+ * from the start): per row, one result per boundary set.
+ */
+export async function loadSetResults(db: EntityManager, conversionId: string, fromRow: number, toRow: number): Promise<PointResult[][]> {
   const chunks: PackedChunk[] = await db.query(
     `SELECT first_row AS "firstRow", row_count AS "rowCount", boundary_ids AS "boundaryIds", results,
             note_offsets AS "noteOffsets", note_distances AS "noteDistances", note_reasons AS "noteReasons"
@@ -42,7 +49,19 @@ export async function loadResults(db: EntityManager, conversionId: string, fromR
       WHERE conversion_id = $1 AND first_row < $3 AND first_row + row_count > $2 ORDER BY first_row`,
     [conversionId, fromRow, toRow],
   );
-  return chunks.flatMap((c) => resultsOf(unpack(c), Math.max(fromRow, c.firstRow) - c.firstRow, Math.min(toRow, c.firstRow + c.rowCount) - c.firstRow));
+  const out: PointResult[][] = [];
+  for (const c of chunks) {
+    const all = unpack(c);
+    const sets = all.rowCount / c.rowCount;
+    const from = Math.max(fromRow, c.firstRow) - c.firstRow;
+    const to = Math.min(toRow, c.firstRow + c.rowCount) - c.firstRow;
+    for (let i = from; i < to; i++) {
+      const row: PointResult[] = [];
+      for (let g = 0; g < sets; g++) row.push(resultsOf(all, g * c.rowCount + i, g * c.rowCount + i + 1)[0]);
+      out.push(row);
+    }
+  }
+  return out;
 }
 
 /** Drops a job's stored results (once its output holds them, or it ended without one). */
@@ -50,10 +69,33 @@ export async function dropChunks(db: EntityManager, conversionId: string): Promi
   await db.query(`DELETE FROM conversion_chunks WHERE conversion_id = $1`, [conversionId]);
 }
 
+/** Several chunks of the same rows as one, set after set (see packChunk). */
+function concatenate(chunks: GeocodedChunk[]): GeocodedChunk {
+  if (chunks.length === 1) return chunks[0];
+  const n = chunks[0].rowCount;
+  const all: GeocodedChunk = {
+    rowCount: n * chunks.length,
+    boundaryIds: new Int32Array(n * chunks.length),
+    results: new Int16Array(n * chunks.length),
+    distances: new Map(),
+    reasons: new Map(),
+    gridMatches: 0,
+  };
+  chunks.forEach((c, g) => {
+    all.boundaryIds.set(c.boundaryIds, g * n);
+    all.results.set(c.results, g * n);
+    for (const [i, d] of c.distances) all.distances.set(g * n + i, d);
+    for (const [i, r] of c.reasons) all.reasons.set(g * n + i, r);
+  });
+  return all;
+}
+
+/** A stored row as one chunk of all its sets' outcomes (rowCount × sets entries). */
 function unpack(r: PackedChunk): GeocodedChunk {
+  const boundaryIds = int32sFromBigEndian(r.boundaryIds);
   const chunk: GeocodedChunk = {
-    rowCount: r.rowCount,
-    boundaryIds: int32sFromBigEndian(r.boundaryIds),
+    rowCount: boundaryIds.length,
+    boundaryIds,
     results: int16sFromBigEndian(r.results),
     distances: new Map(),
     reasons: new Map(),

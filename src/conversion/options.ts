@@ -13,9 +13,24 @@ const OptionsSchema = z
     outputFormat: z.enum(OUTPUT_FORMATS).default('XLSX'),
     outputLanguage: z.enum(OUTPUT_LANGUAGES).optional(),
     boundarySet: z.string().trim().min(1).max(200).optional(),
+    boundarySets: z.array(z.string().trim().min(1).max(200)).min(1).max(5).optional(),
+    asOf: z
+      .union([z.date(), z.string()])
+      .transform((v, ctx) => {
+        const day = typeof v === 'string' ? v.trim() : Number.isNaN(v.getTime()) ? '' : v.toISOString().slice(0, 10);
+        if (!/^\d{4}-\d{2}-\d{2}$/.test(day.slice(0, 10))) {
+          ctx.addIssue({ code: 'custom', message: 'a day as YYYY-MM-DD' });
+          return z.NEVER;
+        }
+        return day.slice(0, 10);
+      })
+      .optional(),
+    dateColumn: z.string().trim().min(1).max(200).optional(),
     maxDistanceMeters: z.number().min(0).max(100_000).optional(),
   })
-  .refine((o) => Boolean(o.xColumn) === Boolean(o.yColumn), { message: 'give both xColumn and yColumn, or neither' });
+  .refine((o) => Boolean(o.xColumn) === Boolean(o.yColumn), { message: 'give both xColumn and yColumn, or neither' })
+  .refine((o) => !(o.boundarySet && o.boundarySets), { message: 'give boundarySet or boundarySets, not both' })
+  .refine((o) => !o.boundarySets || new Set(o.boundarySets).size === o.boundarySets.length, { message: 'boundarySets names a set twice' });
 
 /** Null fields (GraphQL clients send them) mean "not given". */
 export function parseConversionOptions(input: Record<string, unknown> | null | undefined): StoredConversionOptions {

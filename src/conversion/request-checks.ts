@@ -18,7 +18,9 @@ export async function checkRequestOptions(
 ): Promise<{ options: StoredConversionOptions; set: BoundarySet }> {
   const options = parseConversionOptions(rawOptions);
   if (options.srid !== undefined) await assertKnownSrid(dataSource, options.srid);
-  return { options, set: await sets.resolve(options.boundarySet) };
+  // Every set named must exist; the first, at asOf, is the one a single answer names.
+  for (const name of options.boundarySets ?? []) await sets.resolveSet(name);
+  return { options, set: await sets.resolve(options.boundarySets?.[0] ?? options.boundarySet, options.asOf) };
 }
 
 /**

@@ -1,12 +1,13 @@
 import type { DataSource } from 'typeorm';
 import type { Conversion, PhaseTimings } from '../entities/Conversion';
 import { readChunkCoordinates } from '../detection/coordinates';
-import { resultsOf, type GeocodedChunk, type PointResult } from '../geocode/chunk-geocoder';
+import { resultAt, type GeocodedChunk, type PointResult } from '../geocode/chunk-geocoder';
 import type { Geocoder } from '../geocode/geocoder';
+import { geocodeSets, type DatedPlan } from './dated-geocoding';
 import { RESULT_CODE } from '../geocode/result-codes';
 import { countRows } from '../metrics/instruments';
 import type { Row } from '../reading/table-source';
-import { loadResults, packChunk } from './chunk-store';
+import { loadSetResults, packChunk } from './chunk-store';
 import { storeSummary, summarizeChunk } from './chunk-summaries';
 import type { JobCounters, JobQueue, Lease } from './job-queue';
 
@@ -18,6 +19,14 @@ export interface CoordinateColumns {
   /** The sheet, and the 0-based index of its header row (-1 without one): for problem rows' row numbers. */
   sheet: string;
   headerRow: number;
+  /** The column that dates each row, for dated boundary versions (absent: none). */
+  dateIndex?: number | null;
+}
+
+/** A row's outcome: one result per boundary set of the conversion, and which versions it used (경계기준). */
+export interface RowResult {
+  sets: PointResult[];
+  basis: string | null;
 }
 
 export interface LedgerDeps {
@@ -44,7 +53,7 @@ export class ResumeLedger {
     private readonly deps: LedgerDeps,
     private readonly job: Conversion,
     private readonly lease: Lease,
-    private readonly target: { setId: number; maxDistanceMeters: number },
+    private readonly target: { plan: DatedPlan; maxDistanceMeters: number },
     private readonly timings: PhaseTimings,
   ) {
     this.committed = job.processedRows;
@@ -58,14 +67,14 @@ export class ResumeLedger {
   }
 
   /** Results for the next rows, in order: reloaded where an earlier attempt committed them, else geocoded and committed. */
-  async resultsFor(rows: Row[], columns: CoordinateColumns): Promise<PointResult[]> {
+  async resultsFor(rows: Row[], columns: CoordinateColumns): Promise<RowResult[]> {
     const first = this.nextRowNo;
     const end = first + rows.length;
     if (this.sheet?.name !== columns.sheet) this.sheet = { name: columns.sheet, firstRowNo: first };
     // concat, not push(...): spreading a chunk of 100,000+ results overflows the call stack.
-    let results: PointResult[] = [];
+    let results: PointResult[][] = [];
     if (first < this.committed) {
-      results = results.concat(await loadResults(this.deps.dataSource.manager, this.job.id, first, Math.min(end, this.committed)));
+      results = results.concat(await loadSetResults(this.deps.dataSource.manager, this.job.id, first, Math.min(end, this.committed)));
     }
     if (end > this.committed) {
       const from = Math.max(first, this.committed);
@@ -76,13 +85,17 @@ export class ResumeLedger {
       throw new Error(`Row accounting failed: expected results for rows ${first}..${end - 1}, got ${results.length}`);
     }
     this.nextRowNo = end;
-    return results;
+    // Which versions a row used follows from its date, so it is worked out again, never stored.
+    const basis = this.target.plan.basisOf(rows, columns.dateIndex ?? null);
+    return results.map((sets, i) => ({ sets, basis: basis?.[i] ?? null }));
   }
 
-  private async geocodeAndCommit(rows: Row[], firstRowNo: number, { xIndex, yIndex, srid, sheet, headerRow }: CoordinateColumns): Promise<PointResult[]> {
+  private async geocodeAndCommit(rows: Row[], firstRowNo: number, { xIndex, yIndex, srid, sheet, headerRow, dateIndex }: CoordinateColumns): Promise<PointResult[][]> {
     const t = Date.now();
     const input = readChunkCoordinates(rows, xIndex, yIndex, srid);
-    const geocoded = await this.deps.geocoder.geocode({ setId: this.target.setId, srid, maxDistanceMeters: this.target.maxDistanceMeters }, input);
+    // One chunk per set, each row answered by its version; counts and summaries follow the first set.
+    const bySet = await geocodeSets(this.deps.geocoder, this.target.plan, { srid, maxDistanceMeters: this.target.maxDistanceMeters }, input, rows, dateIndex ?? null);
+    const geocoded = bySet[0];
     const next = addCounts(this.counters, geocoded);
     // Counts by region and the rows that need a look, stored with the chunk (chunk-summaries.ts).
     // A spreadsheet shows the header as row headerRow + 1, so data row k of the sheet as k + headerRow + 2.
@@ -93,12 +106,12 @@ export class ResumeLedger {
       xIndex,
       yIndex,
     });
-    await this.deps.queue.commitChunk(this.lease, packChunk(firstRowNo, geocoded), next, storeSummary(summary));
+    await this.deps.queue.commitChunk(this.lease, packChunk(firstRowNo, bySet), next, storeSummary(summary));
     countRows({ matched: next.matchedRows - this.counters.matchedRows, nearest: next.nearestRows - this.counters.nearestRows, unmatched: next.unmatchedRows - this.counters.unmatchedRows, invalid: next.invalidRows - this.counters.invalidRows });
     Object.assign(this.counters, next);
     this.timings.geocodeMs += Date.now() - t;
     this.timings.gridMatchedRows = (this.timings.gridMatchedRows ?? 0) + geocoded.gridMatches;
-    return resultsOf(geocoded);
+    return rows.map((_, i) => bySet.map((chunk) => resultAt(chunk, i)));
   }
 }
 

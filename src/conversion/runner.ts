@@ -1,7 +1,8 @@
 import type { DataSource } from 'typeorm';
 import type { CatalogCache } from '../boundaries/catalog';
 import type { BoundarySetService } from '../boundaries/set-service';
-import type { Conversion, DetectedLayout, PhaseTimings } from '../entities/Conversion';
+import { versionAt } from '../boundaries/set-service';
+import type { BoundaryPlan, Conversion, DetectedLayout, PhaseTimings } from '../entities/Conversion';
 import type { Geocoder } from '../geocode/geocoder';
 import { observePhases } from '../metrics/instruments';
 import { tooManyRows, withLimits, type SourceLimits } from '../reading/limited-source';
@@ -13,6 +14,7 @@ import { EXCEL_MAX_ROWS, XlsxOutputWriter } from '../writing/xlsx-writer';
 import { analyzeFile } from './analyze';
 import { AppendedColumns, renamedColumnNote } from './appended-columns';
 import { ChunkPipeline } from './chunk-pipeline';
+import { DatedPlan, resolveBoundaryPlan } from './dated-geocoding';
 import type { FileStore, LocalFile, OutputTarget } from './file-store';
 import type { JobQueue, Lease } from './job-queue';
 import { LiveProgress } from './live-progress';
@@ -49,13 +51,13 @@ export class ConversionRunner {
     const started = Date.now();
     const timings: PhaseTimings = { analyzeMs: 0, readMs: 0, geocodeMs: 0, writeMs: 0, totalMs: 0, gridMatchedRows: 0 };
 
-    const setId = job.boundarySetId ?? (await this.pinBoundarySet(job, lease));
+    const plan = await this.boundaryPlan(job, lease);
     const copyStarted = Date.now();
     const input = await store.localCopy(job.uploadKey);
     timings.readMs += Date.now() - copyStarted;
     let outputKey: string;
     try {
-      outputKey = await this.convert(job, lease, setId, input, signal, timings);
+      outputKey = await this.convert(job, lease, plan, input, signal, timings);
     } finally {
       await input.release();
     }
@@ -67,16 +69,18 @@ export class ConversionRunner {
   }
 
   /** Analyses the input (once) and streams the whole output into storage; returns the output's key. */
-  private async convert(job: Conversion, lease: Lease, setId: number, input: LocalFile, signal: AbortSignal, timings: PhaseTimings): Promise<string> {
+  private async convert(job: Conversion, lease: Lease, plan: BoundaryPlan, input: LocalFile, signal: AbortSignal, timings: PhaseTimings): Promise<string> {
     const { queue, store } = this.deps;
     const analyzed = job.detected ?? (await this.analyze(job, lease, input, timings));
-    const detected = await this.noteRenamedColumns(analyzed, setId, lease);
+    const dated = new DatedPlan(plan, job.options.asOf ?? null, showsBasis(plan, analyzed, job.options.asOf));
+    const columns = await this.columns(dated, job.options.outputLanguage ?? 'KO');
+    const detected = await this.noteRenamedColumns({ ...analyzed, boundaryPlan: plan, notes: [...analyzed.notes, ...boundaryAgeNotes(plan, analyzed)] }, columns, lease, !analyzed.boundaryPlan);
     await queue.setPhase(lease, 'GEOCODING');
     const output = openOutput(store, job);
     const writer = createWriter(job, detected, output);
     const progress = new LiveProgress(queue, lease, this.deps.progressIntervalMs ?? 250);
     try {
-      const pipeline = await this.pipeline(job, lease, setId, detected, input, writer, signal, timings, progress);
+      const pipeline = await this.pipeline(job, lease, dated, columns, detected, input, writer, signal, timings, progress);
       progress.start();
       await pipeline.writeAllSheets();
       await progress.stop();
@@ -99,13 +103,12 @@ export class ConversionRunner {
    * An appended column whose name a sheet's input already uses gets a distinct one (주소 →
    * 주소(행정구역)); the conversion's notes say so, once, also when the job is resumed.
    */
-  private async noteRenamedColumns(detected: DetectedLayout, setId: number, lease: Lease): Promise<DetectedLayout> {
-    const columns = new AppendedColumns(await this.deps.catalogs.get(setId));
+  private async noteRenamedColumns(detected: DetectedLayout, columns: AppendedColumns, lease: Lease, record: boolean): Promise<DetectedLayout> {
     const notes = detected.sheets
       .filter((s) => s.xIndex !== null)
       .flatMap((s) => columns.headerFor(s.header).renamed.map((r) => renamedColumnNote(s.name, r.from, r.to)))
       .filter((n) => !detected.notes.includes(n));
-    if (notes.length === 0) return detected;
+    if (notes.length === 0 && !record) return detected;
     const next = { ...detected, notes: [...detected.notes, ...notes] };
     await this.deps.queue.recordAnalysis(lease, next, next.sheets.reduce((n, s) => n + s.dataRows, 0));
     return next;
@@ -115,10 +118,32 @@ export class ConversionRunner {
     return this.deps.limits ? withLimits(source, this.deps.limits) : source;
   }
 
-  private async pinBoundarySet(job: Conversion, lease: Lease): Promise<number> {
-    const { id } = await this.deps.sets.resolve(job.options.boundarySet);
-    await this.deps.queue.pinBoundarySet(lease, id);
-    return id;
+  /**
+   * The sets (and their versions) the conversion uses: as pinned by an earlier attempt, else
+   * resolved from the options now. The conversion's own set id is the first set's version valid
+   * on asOf (the newest without it): what regionCounts, problemRows and the page name.
+   */
+  private async boundaryPlan(job: Conversion, lease: Lease): Promise<BoundaryPlan> {
+    if (job.detected?.boundaryPlan) return job.detected.boundaryPlan;
+    // Stored before several sets: the one pinned set.
+    if (job.detected && job.boundarySetId !== null) return { sets: [{ name: '', label: null, versions: [{ id: job.boundarySetId, validFrom: null }] }] };
+    const plan = await resolveBoundaryPlan(this.deps.sets, job.options);
+    // Pinned by an earlier attempt before a re-import switched versions: the first set stays on the pin.
+    const pinned = job.boundarySetId;
+    if (pinned !== null && !plan.sets[0].versions.some((v) => v.id === pinned)) {
+      plan.sets[0] = { ...plan.sets[0], versions: [{ id: pinned, validFrom: null }] };
+    }
+    if (job.boundarySetId === null) await this.deps.queue.pinBoundarySet(lease, versionAt(plan.sets[0].versions, job.options.asOf).id);
+    return plan;
+  }
+
+  /** The appended columns: each set's group (all its versions' catalogs), and 경계기준 when rows are dated. */
+  private async columns(dated: DatedPlan, language: 'KO' | 'EN'): Promise<AppendedColumns> {
+    const groups = [];
+    for (const set of dated.plan.sets) {
+      groups.push({ catalogs: await Promise.all(set.versions.map((v) => this.deps.catalogs.get(v.id))), label: set.label ?? set.name });
+    }
+    return new AppendedColumns(groups, language, dated.showsBasis);
   }
 
   private async analyze(job: Conversion, lease: Lease, input: LocalFile, timings: PhaseTimings): Promise<DetectedLayout> {
@@ -144,7 +169,8 @@ export class ConversionRunner {
   private async pipeline(
     job: Conversion,
     lease: Lease,
-    setId: number,
+    dated: DatedPlan,
+    columns: AppendedColumns,
     detected: DetectedLayout,
     input: LocalFile,
     writer: OutputWriter,
@@ -153,13 +179,15 @@ export class ConversionRunner {
     progress: LiveProgress,
   ): Promise<ChunkPipeline> {
     const { geocoder } = this.deps;
-    // The set's interior grid: loaded, or built in the background; chunks use it once it is ready.
-    geocoder.prepare(setId).catch(() => {});
+    // Each set's interior grid (of the version valid on asOf, else the newest): loaded, or built in
+    // the background; chunks use it once it is ready. Other versions' grids are prepared when rows
+    // first use them (geocodeSets).
+    for (const set of dated.plan.sets) geocoder.prepare(versionAt(set.versions, dated.asOf).id).catch(() => {});
     const ledger = new ResumeLedger(
       this.deps,
       job,
       lease,
-      { setId, maxDistanceMeters: job.options.maxDistanceMeters ?? this.deps.defaultMaxDistanceMeters },
+      { plan: dated, maxDistanceMeters: job.options.maxDistanceMeters ?? this.deps.defaultMaxDistanceMeters },
       timings,
     );
     const source = this.limited(
@@ -173,7 +201,7 @@ export class ConversionRunner {
       detected,
       source,
       writer,
-      columns: new AppendedColumns(await this.deps.catalogs.get(setId), job.options.outputLanguage ?? 'KO'),
+      columns,
       chunkRows: this.deps.chunkRows,
       resultsFor: (rows, columns) => ledger.resultsFor(rows, columns),
       signal,
@@ -181,6 +209,31 @@ export class ConversionRunner {
       progress,
     });
   }
+}
+
+/** Years between the rows' dates and the newest boundaries from which the page warns. */
+const STALE_YEARS = 2;
+
+/**
+ * A warning when the rows are dated years after the newest version of the first set: the
+ * boundaries are older than the data and changes since (merged cities, abolished 구) are missing.
+ * The page shows notes starting with ⚠ as warnings.
+ */
+function boundaryAgeNotes(plan: BoundaryPlan, detected: DetectedLayout): string[] {
+  const newest = plan.sets[0].versions.at(-1)?.validFrom;
+  const latest = detected.sheets.map((s) => s.latestDay ?? '').sort().at(-1);
+  if (!newest || !latest || detected.notes.some((n) => n.startsWith('⚠'))) return [];
+  const years = Number(latest.slice(0, 4)) - Number(newest.slice(0, 4));
+  if (years < STALE_YEARS) return [];
+  return [
+    `⚠ 행의 날짜(${latest}까지)가 가장 새로운 경계(${plan.sets[0].name} ${newest})보다 ${years}년 뒤입니다. 그 사이 바뀐 행정구역은 반영되지 않습니다. 최신 경계는 도로명주소 사이트의 TL_SCCO_* 파일을 불러와 쓰세요.`,
+  ];
+}
+
+/** Rows are dated (a 경계기준 column) when a set has versions and a date column or asOf picks among them. */
+function showsBasis(plan: BoundaryPlan, detected: DetectedLayout, asOf: string | undefined): boolean {
+  const datedSet = plan.sets.some((s) => s.versions.length > 1);
+  return datedSet && (Boolean(asOf) || detected.sheets.some((s) => s.xIndex !== null && s.dateIndex != null));
 }
 
 /** A stream into storage for the output; the object appears under its key once whole. */

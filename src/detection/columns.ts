@@ -48,7 +48,7 @@ export function findColumnByPosition(spec: string): number {
  * Resolves a column the user named: header text first (exact, then case- and space-insensitive),
  * then a spreadsheet letter (`E`), then a 1-based position (`5`).
  */
-export function resolveColumnSpec(spec: string, header: string[], role: 'xColumn' | 'yColumn'): number {
+export function resolveColumnSpec(spec: string, header: string[], role: 'xColumn' | 'yColumn' | 'dateColumn'): number {
   let index = findColumnByName(spec, header);
   // A letter or number may point past the header: data rows can be wider than their header.
   if (index < 0) index = findColumnByPosition(spec);

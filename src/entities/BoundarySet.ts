@@ -41,6 +41,17 @@ export class BoundarySet {
   @Column({ type: 'boolean', name: 'is_current', default: false })
   isCurrent!: boolean;
 
+  /**
+   * The day this version starts to apply, as `YYYY-MM-DD` (it applies until the next version of
+   * the name starts); null for an undated set.
+   */
+  @Column({ type: 'date', name: 'valid_from', nullable: true })
+  validFrom!: string | null;
+
+  /** Names the set's columns when a conversion uses several sets: `읍면동(법정동)`. */
+  @Column({ type: 'text', nullable: true })
+  label!: string | null;
+
   @Column({ type: 'timestamptz', name: 'loaded_at', nullable: true })
   loadedAt!: Date | null;
 

@@ -22,7 +22,18 @@ export interface StoredConversionOptions {
   /** Words of 결과 and 비고: Korean (absent, 'KO') or English ('EN'). */
   outputLanguage?: 'KO' | 'EN';
   boundarySet?: string;
+  /** Several sets in one pass, each with its group of columns; the first set's columns keep the plain names. */
+  boundarySets?: string[];
+  /** `YYYY-MM-DD`: dated sets use the version valid that day (rows without their own date). */
+  asOf?: string;
+  /** The column rows are dated by (header text, letter or 1-based number); else detected. */
+  dateColumn?: string;
   maxDistanceMeters?: number;
+}
+
+/** The sets a conversion uses, pinned when it starts: each with its versions (ids), oldest first. */
+export interface BoundaryPlan {
+  sets: { name: string; label: string | null; versions: { id: number; validFrom: string | null }[] }[];
 }
 
 /** What the analysis of the file decided: recorded so the user can see it and resumes repeat it. */
@@ -33,6 +44,8 @@ export interface DetectedLayout {
   srid: number;
   sheets: DetectedSheet[];
   notes: string[];
+  /** The sets and versions pinned for the conversion (absent on layouts stored before several sets). */
+  boundaryPlan?: BoundaryPlan;
 }
 
 export interface DetectedSheet {
@@ -53,6 +66,10 @@ export interface DetectedSheet {
   foundBy?: 'OPTIONS' | 'HEADER' | 'VALUES' | null;
   /** The columns' labels or order said (y, x) and the values were read the other way round. */
   swapped?: boolean;
+  /** 0-based index of the column that dates each row (dated boundary versions), when there is one. */
+  dateIndex?: number | null;
+  /** The latest day among the dated rows the analysis saw, `YYYY-MM-DD` (for the boundaries' age warning). */
+  latestDay?: string | null;
 }
 
 export interface PhaseTimings {

@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import type { CatalogCache } from '../boundaries/catalog';
-import type { BoundarySetService } from '../boundaries/set-service';
+import { displayName, type BoundarySetService } from '../boundaries/set-service';
 import { UserInputError } from '../errors';
 import { resultAt } from './chunk-geocoder';
 import { onePoint, type Geocoder } from './geocoder';
@@ -34,7 +34,7 @@ export class ReverseGeocodeService {
     private readonly defaultMaxDistanceMeters: number,
   ) {}
 
-  async lookup(args: { x: number; y: number; srid?: number | null; boundarySet?: string | null; maxDistanceMeters?: number | null }): Promise<AddressView> {
+  async lookup(args: { x: number; y: number; srid?: number | null; boundarySet?: string | null; maxDistanceMeters?: number | null; asOf?: string | null }): Promise<AddressView> {
     const srid = args.srid ?? 4326;
     if (!Number.isFinite(args.x) || !Number.isFinite(args.y)) throw new UserInputError('x and y must be finite numbers.', 'INVALID_COORDINATES');
     if (srid === 4326 && (Math.abs(args.x) > 180 || Math.abs(args.y) > 90)) {
@@ -43,7 +43,7 @@ export class ReverseGeocodeService {
     const maxDistanceMeters = args.maxDistanceMeters ?? this.defaultMaxDistanceMeters;
     if (maxDistanceMeters < 0 || maxDistanceMeters > 100_000) throw new UserInputError('maxDistanceMeters must be between 0 and 100000.');
     await assertKnownSrid(this.dataSource, srid);
-    const set = await this.sets.resolve(args.boundarySet);
+    const set = await this.sets.resolve(args.boundarySet, args.asOf);
     const catalog = await this.catalogs.get(set.id);
     const hit = resultAt(await this.geocoder.geocode({ setId: set.id, srid, maxDistanceMeters }, onePoint(args.x, args.y)), 0);
     if (hit.result === RESULT_CODE.INVALID) {
@@ -67,7 +67,7 @@ export class ReverseGeocodeService {
         code: entry?.codes[l.level] ?? null,
         name: entry?.names[l.level] ?? null,
       })),
-      boundarySet: `${set.name}@${set.version}`,
+      boundarySet: displayName(set),
     };
   }
 }

@@ -1,11 +1,12 @@
 import type { DataSource } from 'typeorm';
 import type { BoundaryCatalog, CatalogCache } from '../boundaries/catalog';
-import type { BoundarySetService } from '../boundaries/set-service';
+import { displayName, type BoundarySetService } from '../boundaries/set-service';
 import { columnLabel } from '../detection/columns';
 import type { IncomingFile } from '../conversion/conversion-service';
 import { readChunkCoordinates } from '../detection/coordinates';
 import { inspectFile, type SampledRow } from '../conversion/analyze';
 import { noteFor } from '../conversion/appended-columns';
+import { DatedPlan, geocodeSets, resolveBoundaryPlan } from '../conversion/dated-geocoding';
 import type { FileStore } from '../conversion/file-store';
 import { beforeReadingUpload, checkRequestOptions } from '../conversion/request-checks';
 import type { DetectedSheet } from '../entities/Conversion';
@@ -57,6 +58,10 @@ export interface PreviewRow {
   address: string | null;
   code: string | null;
   note: string | null;
+  /** With several boundary sets: the further sets' answers, in the order of boundarySets. */
+  otherSets: { label: string; address: string | null; code: string | null }[];
+  /** Which dated versions the row used (경계기준), when rows are dated. */
+  basis: string | null;
 }
 
 export interface PreviewDeps {
@@ -98,13 +103,14 @@ export class PreviewService {
       const opened = await openTableSource(upload.file, fileName, format);
       const source = this.deps.limits ? withLimits(opened, this.deps.limits) : opened;
       const { layout, samples } = await inspectFile(source, options, rowCount);
-      const catalog = await this.deps.catalogs.get(set.id);
+      const plan = new DatedPlan(await resolveBoundaryPlan(sets, options), options.asOf ?? null, true);
+      const catalogs = await Promise.all(plan.plan.sets.map((s) => Promise.all(s.versions.map((v) => this.deps.catalogs.get(v.id)))));
       const maxDistanceMeters = options.maxDistanceMeters ?? this.deps.defaultMaxDistanceMeters;
       const sheets: PreviewSheet[] = [];
       for (const sheet of layout.sheets) {
         const srid = sheet.srid ?? layout.srid;
         const sampled = samples.get(sheet.name) ?? [];
-        const rows = sheet.xIndex === null || sampled.length === 0 ? [] : await this.lookUpRows(sampled, sheet, srid, { setId: set.id, catalog, maxDistanceMeters });
+        const rows = sheet.xIndex === null || sampled.length === 0 ? [] : await this.lookUpRows(sampled, sheet, srid, { plan, catalogs, maxDistanceMeters });
         sheets.push(toPreviewSheet(sheet, srid, rows));
       }
       return {
@@ -113,7 +119,7 @@ export class PreviewService {
         encoding: layout.encoding ?? null,
         delimiter: layout.delimiter ?? null,
         detectedSrid: layout.srid,
-        boundarySet: `${set.name}@${set.version}`,
+        boundarySet: displayName(set),
         notes: layout.notes,
         sheets,
       };
@@ -127,7 +133,7 @@ export class PreviewService {
     sampled: SampledRow[],
     sheet: DetectedSheet,
     srid: number,
-    target: { setId: number; catalog: BoundaryCatalog; maxDistanceMeters: number },
+    target: { plan: DatedPlan; catalogs: BoundaryCatalog[][]; maxDistanceMeters: number },
   ): Promise<PreviewRow[]> {
     const input = readChunkCoordinates(
       sampled.map((s) => s.cells),
@@ -135,11 +141,16 @@ export class PreviewService {
       sheet.yIndex!,
       srid,
     );
-    const geocoded = await this.deps.geocoder.geocode({ setId: target.setId, srid, maxDistanceMeters: target.maxDistanceMeters }, input);
+    const rows = sampled.map((s) => s.cells);
+    const dateIndex = sheet.dateIndex ?? null;
+    const bySet = await geocodeSets(this.deps.geocoder, target.plan, { srid, maxDistanceMeters: target.maxDistanceMeters }, input, rows, dateIndex);
+    const dated = target.plan.plan.sets.some((s) => s.versions.length > 1) && (dateIndex !== null || target.plan.asOf !== null);
+    const basis = dated ? target.plan.basisOf(rows, dateIndex) : null;
+    const entryOf = (g: number, id: number | null) => (id === null ? undefined : target.catalogs[g].map((c) => c.get(id)).find(Boolean));
     return sampled.map((s, i) => {
-      const hit = resultAt(geocoded, i);
+      const hit = resultAt(bySet[0], i);
       const usable = !input.invalidReasons.has(i);
-      const entry = hit.boundaryId === null ? undefined : target.catalog.get(hit.boundaryId);
+      const entry = entryOf(0, hit.boundaryId);
       return {
         rowNumber: s.rowNumber,
         cells: s.cells.map(displayText),
@@ -149,6 +160,12 @@ export class PreviewService {
         address: entry?.address ?? null,
         code: entry?.code ?? null,
         note: noteFor(hit),
+        otherSets: bySet.slice(1).map((chunk, k) => {
+          const other = entryOf(k + 1, resultAt(chunk, i).boundaryId);
+          const set = target.plan.plan.sets[k + 1];
+          return { label: set.label ?? set.name, address: other?.address ?? null, code: other?.code ?? null };
+        }),
+        basis: basis?.[i] ?? null,
       };
     });
   }

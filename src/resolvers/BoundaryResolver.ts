@@ -14,6 +14,6 @@ export class BoundaryResolver {
     const service = ctx.services.boundarySets;
     const current = await service.listCurrent();
     const sets = includeOldVersions ? await service.listAll() : current;
-    return sets.map((s) => toBoundarySetType(s, service.defaultName, current[0]?.id));
+    return sets.map((s) => toBoundarySetType(s, service.defaultName, current[0]?.id, current));
   }
 }

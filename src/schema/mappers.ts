@@ -1,3 +1,4 @@
+import { nameReaches } from '../boundaries/set-service';
 import type { BoundarySet } from '../entities/BoundarySet';
 import type { Conversion } from '../entities/Conversion';
 import { columnLabel } from '../detection/columns';
@@ -53,17 +54,24 @@ export function toConversionType(c: Conversion, downloadUrl: string, boundarySet
   };
 }
 
-export function toBoundarySetType(s: BoundarySet, defaultName: string | undefined, newestCurrentId: number | undefined): BoundarySetType {
+export function toBoundarySetType(s: BoundarySet, defaultName: string | undefined, newestCurrentId: number | undefined, all: BoundarySet[] = [s]): BoundarySetType {
+  const versions = all
+    .filter((v) => v.name === s.name && (v.isCurrent || v.id === s.id))
+    .sort((a, b) => (a.validFrom ?? '').localeCompare(b.validFrom ?? '') || a.version - b.version);
   return {
     id: String(s.id),
     name: s.name,
     version: s.version,
     isCurrent: s.isCurrent,
-    isDefault: s.isCurrent && (defaultName ? s.name === defaultName : s.id === newestCurrentId),
+    isDefault: s.isCurrent && (defaultName ? nameReaches(defaultName, s) : s.name === all.find((c) => c.id === newestCurrentId)?.name),
     source: s.source,
     sourceSrid: s.sourceSrid,
     loadedAt: s.loadedAt,
     featureCount: s.levels.reduce((n, l) => n + l.featureCount, 0),
     levels: s.levels,
+    label: s.label,
+    validFrom: s.validFrom,
+    date: s.validFrom ?? s.loadedAt?.toISOString().slice(0, 10) ?? '',
+    versions: versions.map((v) => ({ id: String(v.id), version: v.version, validFrom: v.validFrom, isCurrent: v.isCurrent, loadedAt: v.loadedAt })),
   };
 }

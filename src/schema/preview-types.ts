@@ -3,6 +3,18 @@ import { ColumnSourceEnum, MatchResultEnum } from './types';
 
 /** The GraphQL shapes of `previewFile`. Every decorator names its type explicitly. */
 
+@ObjectType('PreviewSetAnswer', { description: 'A row\'s answer from one further boundary set.' })
+export class PreviewSetAnswer {
+  @Field(() => String)
+  label!: string;
+
+  @Field(() => String, { nullable: true })
+  address!: string | null;
+
+  @Field(() => String, { nullable: true })
+  code!: string | null;
+}
+
 @ObjectType('PreviewRow', { description: 'One of the first data rows of a sheet, with the lookup a conversion would give it.' })
 export class PreviewRowType {
   @Field(() => Int, { description: '1-based row number in the sheet, as Excel shows it.' })
@@ -28,6 +40,12 @@ export class PreviewRowType {
 
   @Field(() => String, { nullable: true, description: 'Why the row is INVALID, or how far a NEAREST match lies outside its polygon.' })
   note!: string | null;
+
+  @Field(() => [PreviewSetAnswer], { description: 'With boundarySets: the further sets\' answers, in order.' })
+  otherSets!: PreviewSetAnswer[];
+
+  @Field(() => String, { nullable: true, description: 'Which dated versions the row used (경계기준), when rows are dated.' })
+  basis!: string | null;
 }
 
 @ObjectType('PreviewSheet', { description: 'One sheet of a previewed file: what a conversion would read from it.' })

@@ -1,3 +1,4 @@
+import { DateResolver } from 'graphql-scalars';
 import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 
 /**
@@ -79,6 +80,21 @@ export class ConversionOptionsInput {
 
   @Field(() => String, { nullable: true, description: 'Name of the boundary set to use (default: the configured one).' })
   boundarySet?: string | null;
+
+  @Field(() => [String], {
+    nullable: true,
+    description: 'Several boundary sets in one pass (instead of boundarySet): one group of columns each; the first keeps the plain names, the others carry their label, e.g. 읍면동(법정동).',
+  })
+  boundarySets?: string[] | null;
+
+  @Field(() => DateResolver, { nullable: true, description: 'Dated sets use the version valid on this day, for rows without a date of their own (default: the newest).' })
+  asOf?: Date | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'The column dating each row (header text, letter or 1-based number); each row then uses the version valid on its date. Detected when absent (날짜, 발생시각, date cells …).',
+  })
+  dateColumn?: string | null;
 
   @Field(() => Float, { nullable: true, description: 'Points outside every polygon but this close to one get it as NEAREST (default 200).' })
   maxDistanceMeters?: number | null;
@@ -286,6 +302,24 @@ export class BoundaryLevel {
   repairedCount!: number;
 }
 
+@ObjectType('BoundarySetVersion', { description: 'One version of a set: dated versions apply from validFrom until the next one starts.' })
+export class BoundarySetVersionType {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => Int)
+  version!: number;
+
+  @Field(() => String, { nullable: true, description: 'YYYY-MM-DD the version starts to apply; null for an undated set.' })
+  validFrom!: string | null;
+
+  @Field(() => Boolean)
+  isCurrent!: boolean;
+
+  @Field(() => Date, { nullable: true })
+  loadedAt!: Date | null;
+}
+
 @ObjectType('BoundarySet', { description: 'A loaded version of a boundary set.' })
 export class BoundarySetType {
   @Field(() => ID)
@@ -317,6 +351,18 @@ export class BoundarySetType {
 
   @Field(() => [BoundaryLevel])
   levels!: BoundaryLevel[];
+
+  @Field(() => String, { nullable: true, description: 'Names this set\'s columns beside another set\'s, e.g. 법정동 (읍면동(법정동)).' })
+  label!: string | null;
+
+  @Field(() => String, { nullable: true, description: 'YYYY-MM-DD this version starts to apply (a dated set); null for an undated set.' })
+  validFrom!: string | null;
+
+  @Field(() => String, { description: 'The date of the boundaries: validFrom, else the day they were loaded.' })
+  date!: string;
+
+  @Field(() => [BoundarySetVersionType], { description: 'The versions of this set name, oldest first (several for a dated set).' })
+  versions!: BoundarySetVersionType[];
 }
 
 @ObjectType('RegionCount', { description: 'Matched rows (OK + NEAREST) in one region of a level.' })

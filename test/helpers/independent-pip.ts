@@ -3,6 +3,7 @@ import path from 'node:path';
 import booleanPointInPolygon from '@turf/boolean-point-in-polygon';
 import type { Feature, FeatureCollection, MultiPolygon, Polygon } from 'geojson';
 import proj4 from 'proj4';
+import * as shapefile from 'shapefile';
 import { feature } from 'topojson-client';
 import type { Topology } from 'topojson-specification';
 import { ROOT } from './server';
@@ -24,11 +25,39 @@ interface Indexed {
 export class IndependentPip {
   private readonly polygons: Indexed[];
 
-  constructor() {
-    const file = path.join(ROOT, 'data/boundaries/skorea-submunicipalities-2018-topo.json');
+  /** Over the bundled 읍면동 of a census year, or over the given polygons (lon/lat), tried in order. */
+  constructor(source: number | { code: string; feature: Feature<Polygon | MultiPolygon> }[] = 2018) {
+    if (typeof source !== 'number') {
+      this.polygons = source.map((p) => ({ ...p, bbox: bboxOf(p.feature) }));
+      return;
+    }
+    const file = path.join(ROOT, `data/boundaries/skorea-submunicipalities-${source}-topo.json`);
     const topology = JSON.parse(fs.readFileSync(file, 'utf8')) as Topology;
     const fc = feature(topology, Object.values(topology.objects)[0]) as FeatureCollection<Polygon | MultiPolygon>;
     this.polygons = fc.features.map((f) => ({ code: String(f.properties!.code), bbox: bboxOf(f), feature: f }));
+  }
+
+  /**
+   * Over TL_SCCO shapefiles (EPSG:5179), read with the shapefile package and proj4: 리 first, then
+   * 읍면동, 시군구, 시도, so a point gets the deepest code that holds it, as the service answers.
+   */
+  static async fromTlScco(dir: string): Promise<IndependentPip> {
+    const polygons: { code: string; feature: Feature<Polygon | MultiPolygon> }[] = [];
+    for (const [name, field] of [['TL_SCCO_LI', 'LI_CD'], ['TL_SCCO_EMD', 'EMD_CD'], ['TL_SCCO_SIG', 'SIG_CD'], ['TL_SCCO_CTPRVN', 'CTPRVN_CD']]) {
+      const source = await shapefile.open(path.join(dir, `${name}.shp`), path.join(dir, `${name}.dbf`), { encoding: 'euc-kr' });
+      for (;;) {
+        const next = await source.read();
+        if (next.done) break;
+        const f = next.value as Feature<Polygon | MultiPolygon>;
+        const toLonLat = (ring: number[][]) => ring.map(([x, y]) => proj4('EPSG:5179', 'EPSG:4326', [x, y]));
+        const geometry: Polygon | MultiPolygon =
+          f.geometry.type === 'Polygon'
+            ? { type: 'Polygon', coordinates: f.geometry.coordinates.map(toLonLat) }
+            : { type: 'MultiPolygon', coordinates: f.geometry.coordinates.map((p) => p.map(toLonLat)) };
+        polygons.push({ code: String(f.properties![field]), feature: { ...f, geometry } });
+      }
+    }
+    return new IndependentPip(polygons);
   }
 
   /** The code of the 읍면동 containing the point (lon/lat, or EPSG:5179 when `srid` is 5179). */

@@ -61,7 +61,8 @@ function show(c) {
     : '';
   $('error').textContent = c.status === 'FAILED' ? koreanError(c.error, c.errorCode) : c.status === 'CANCELLED' ? '변환을 취소했습니다.' : '';
   $('download').innerHTML = c.downloadUrl ? `<a class="download" href="${escapeHtml(c.downloadUrl)}">결과 내려받기 (${escapeHtml(c.outputFormat)})</a>` : '';
-  $('notes').innerHTML = (c.notes || []).map((n) => `<li>${escapeHtml(n)}</li>`).join('');
+  // Notes starting with ⚠ (boundaries older than the rows' dates) are warnings.
+  $('notes').innerHTML = (c.notes || []).map((n) => (n.startsWith('⚠') ? `<li class="warning"><strong>${escapeHtml(n)}</strong></li>` : `<li>${escapeHtml(n)}</li>`)).join('');
   if (done && !finished) {
     finished = true;
     showResults(c).catch((err) => { $('sidoNote').innerHTML = `<span class="error">${escapeHtml(errorText(err))}</span>`; });
