@@ -82,7 +82,12 @@ export async function openTableSource(
   format: 'CSV' | 'XLSX',
   known?: ReadSettings,
 ): Promise<TableSource> {
-  return new WorkerTableSource({ file, fileName, format, known });
+  const source = new WorkerTableSource({ file, fileName, format, known });
+  // The settings the worker detects (a CSV's encoding and delimiter) are known once it has opened
+  // the file; asking for the sheet names settles them before any caller reads or records them,
+  // even when it then stops reading after the first rows.
+  if (!known) await source.sheetNames();
+  return source;
 }
 
 /** The parser itself, in this thread: what the reading worker runs. */
