@@ -30,7 +30,9 @@ try {
     await grids.prepareSet(set);
     const grid = grids.get(set.id);
     if (!grid) throw new Error(`Could not build the interior grid of ${set.name}`);
-    const file = prebuiltGridFile(set.name, db.embedded ? 'embedded' : 'postgresql');
+    // A dated version's file carries its year (kostat-2013, kostat-2018): versions share the name.
+    const fileName = set.validFrom ? `${set.name}-${set.validFrom.slice(0, 4)}` : set.name;
+    const file = prebuiltGridFile(fileName, db.embedded ? 'embedded' : 'postgresql');
     const bytes = await writePrebuiltGrid(db.dataSource, set.id, grid, file);
     console.log(
       `${path.relative(path.dirname(PREBUILT_GRID_DIR), file)}: ` +

@@ -66,7 +66,8 @@ export async function writePrebuiltGrid(dataSource: DataSource, setId: number, g
 export async function readPrebuiltGrid(dataSource: DataSource, setId: number, dir = PREBUILT_GRID_DIR): Promise<InteriorGrid | null> {
   const [set]: { name: string }[] = await dataSource.query(`SELECT name FROM boundary_sets WHERE id = $1`, [setId]);
   if (!set || !fs.existsSync(dir)) return null;
-  const files = fs.readdirSync(dir).filter((f) => f.startsWith(`${set.name}.`) && f.endsWith('.grid.br'));
+  // `<name>.…` or, for a dated version, `<name>-<year>.…`; the data hash decides which fits.
+  const files = fs.readdirSync(dir).filter((f) => (f.startsWith(`${set.name}.`) || f.startsWith(`${set.name}-`)) && f.endsWith('.grid.br'));
   let dataHash: string | null = null;
   for (const file of files) {
     dataHash ??= await boundaryDataHash(dataSource, setId);
