@@ -159,12 +159,22 @@ export class ChunkPipeline {
   /** Rows of a sheet, with the time spent waiting for the reader added to readMs. */
   private async *timedRows(sheet: string): AsyncGenerator<Row> {
     const iterator = this.parts.source.rows(sheet)[Symbol.asyncIterator]();
-    for (;;) {
-      const t = Date.now();
-      const next = await iterator.next();
-      this.parts.timings.readMs += Date.now() - t;
-      if (next.done) return;
-      yield next.value;
+    let done = false;
+    try {
+      for (;;) {
+        const t = Date.now();
+        const next = await iterator.next();
+        this.parts.timings.readMs += Date.now() - t;
+        if (next.done) {
+          done = true;
+          return;
+        }
+        yield next.value;
+      }
+    } finally {
+      // A conversion that stops early (cancelled, failed) ends the source's stream too, so its
+      // reading worker is let go instead of waiting for a pull that never comes.
+      if (!done) await iterator.return?.(undefined);
     }
   }
 
