@@ -17,6 +17,32 @@ const cellBox = (z: string, i: string, j: string) =>
                    ${GRID_ORIGIN_X} + ((${i}) + 1)::float8 / (1 << (${z})), ${GRID_ORIGIN_Y} + ((${j}) + 1)::float8 / (1 << (${z})), 4326)`;
 
 /**
+ * The quadtree descent both cell statements share, as the recursive CTE `q (z, i, j, <flag>)`
+ * over the polygon `p`: the cells of p's box at START_Z that meet it, then the four children of
+ * every cell that meets p without passing `test`, down to GRID_MAX_Z. `test` gives the SQL that
+ * decides a cell from its box; `startWhere` filters the first cells.
+ */
+function descent(flag: string, test: (box: string) => string, startWhere: string): string {
+  return `    q (z, i, j, ${flag}) AS (
+      SELECT ${START_Z}, s.i, s.j, ${test('s.box')}
+        FROM p, LATERAL (
+          SELECT i, j, ${cellBox(String(START_Z), 'i', 'j')} AS box
+            FROM generate_series(floor((ST_XMin(p.geom) - ${GRID_ORIGIN_X}) * ${2 ** START_Z})::int,
+                                 floor((ST_XMax(p.geom) - ${GRID_ORIGIN_X}) * ${2 ** START_Z})::int) i,
+                 generate_series(floor((ST_YMin(p.geom) - ${GRID_ORIGIN_Y}) * ${2 ** START_Z})::int,
+                                 floor((ST_YMax(p.geom) - ${GRID_ORIGIN_Y}) * ${2 ** START_Z})::int) j) s
+       WHERE ${startWhere}
+      UNION ALL
+      SELECT c.z, c.i, c.j, ${test('c.box')}
+        FROM q, p, LATERAL (
+          SELECT q.z + 1 AS z, q.i * 2 + d.di AS i, q.j * 2 + d.dj AS j,
+                 ${cellBox('q.z + 1', 'q.i * 2 + d.di', 'q.j * 2 + d.dj')} AS box
+            FROM (VALUES (0, 0), (1, 0), (0, 1), (1, 1)) d (di, dj)) c
+       WHERE NOT q.${flag} AND q.z < ${GRID_MAX_Z} AND ST_Intersects(p.geom, c.box))
+`;
+}
+
+/**
  * One polygon's cells, by quadtree descent in PostGIS: the cells of its box at START_Z, then the
  * four children of every cell it crosses without covering, down to GRID_MAX_Z. A cell it covers
  * (ST_Covers) is reported and not descended; at the finest depth the crossed cells are reported
@@ -27,23 +53,7 @@ const cellBox = (z: string, i: string, j: string) =>
 const POLYGON_CELLS_SQL = `
   WITH RECURSIVE
     p AS MATERIALIZED (SELECT geom FROM boundaries WHERE id = $1),
-    q (z, i, j, covered) AS (
-      SELECT ${START_Z}, s.i, s.j, ST_Covers(p.geom, s.box)
-        FROM p, LATERAL (
-          SELECT i, j, ${cellBox(String(START_Z), 'i', 'j')} AS box
-            FROM generate_series(floor((ST_XMin(p.geom) - ${GRID_ORIGIN_X}) * ${2 ** START_Z})::int,
-                                 floor((ST_XMax(p.geom) - ${GRID_ORIGIN_X}) * ${2 ** START_Z})::int) i,
-                 generate_series(floor((ST_YMin(p.geom) - ${GRID_ORIGIN_Y}) * ${2 ** START_Z})::int,
-                                 floor((ST_YMax(p.geom) - ${GRID_ORIGIN_Y}) * ${2 ** START_Z})::int) j) s
-       WHERE ST_Intersects(p.geom, s.box)
-      UNION ALL
-      SELECT c.z, c.i, c.j, ST_Covers(p.geom, c.box)
-        FROM q, p, LATERAL (
-          SELECT q.z + 1 AS z, q.i * 2 + d.di AS i, q.j * 2 + d.dj AS j,
-                 ${cellBox('q.z + 1', 'q.i * 2 + d.di', 'q.j * 2 + d.dj')} AS box
-            FROM (VALUES (0, 0), (1, 0), (0, 1), (1, 1)) d (di, dj)) c
-       WHERE NOT q.covered AND q.z < ${GRID_MAX_Z} AND ST_Intersects(p.geom, c.box))
-  SELECT coalesce(array_agg(z ORDER BY z) FILTER (WHERE covered), '{}') AS "coveredZ",
+${descent('covered', (box) => `ST_Covers(p.geom, ${box})`, 'ST_Intersects(p.geom, s.box)')}  SELECT coalesce(array_agg(z ORDER BY z) FILTER (WHERE covered), '{}') AS "coveredZ",
          coalesce(array_agg(i ORDER BY z) FILTER (WHERE covered), '{}') AS "coveredI",
          coalesce(array_agg(j ORDER BY z) FILTER (WHERE covered), '{}') AS "coveredJ",
          coalesce(array_agg(i) FILTER (WHERE NOT covered AND z = ${GRID_MAX_Z}), '{}') AS "borderI",
@@ -121,23 +131,7 @@ const SHALLOW_POLYGON_CELLS_SQL = `
                   ELSE (SELECT ST_Collect(d.geom) FROM ST_Dump(ST_Difference(p0.geom, (SELECT ST_Union(geom) FROM deeper))) d
                          WHERE ST_Area(d.geom) >= ${FINEST_CELL_AREA}) END AS geom
         FROM p0),
-    q (z, i, j, claimed) AS (
-      SELECT ${START_Z}, s.i, s.j, ${claims('s.box')}
-        FROM p, LATERAL (
-          SELECT i, j, ${cellBox(String(START_Z), 'i', 'j')} AS box
-            FROM generate_series(floor((ST_XMin(p.geom) - ${GRID_ORIGIN_X}) * ${2 ** START_Z})::int,
-                                 floor((ST_XMax(p.geom) - ${GRID_ORIGIN_X}) * ${2 ** START_Z})::int) i,
-                 generate_series(floor((ST_YMin(p.geom) - ${GRID_ORIGIN_Y}) * ${2 ** START_Z})::int,
-                                 floor((ST_YMax(p.geom) - ${GRID_ORIGIN_Y}) * ${2 ** START_Z})::int) j) s
-       WHERE p.geom IS NOT NULL AND ST_Intersects(p.geom, s.box)
-      UNION ALL
-      SELECT c.z, c.i, c.j, ${claims('c.box')}
-        FROM q, p, LATERAL (
-          SELECT q.z + 1 AS z, q.i * 2 + d.di AS i, q.j * 2 + d.dj AS j,
-                 ${cellBox('q.z + 1', 'q.i * 2 + d.di', 'q.j * 2 + d.dj')} AS box
-            FROM (VALUES (0, 0), (1, 0), (0, 1), (1, 1)) d (di, dj)) c
-       WHERE NOT q.claimed AND q.z < ${GRID_MAX_Z} AND ST_Intersects(p.geom, c.box))
-  SELECT coalesce(array_agg(z ORDER BY z) FILTER (WHERE claimed), '{}') AS "coveredZ",
+${descent('claimed', claims, 'p.geom IS NOT NULL AND ST_Intersects(p.geom, s.box)')}  SELECT coalesce(array_agg(z ORDER BY z) FILTER (WHERE claimed), '{}') AS "coveredZ",
          coalesce(array_agg(i ORDER BY z) FILTER (WHERE claimed), '{}') AS "coveredI",
          coalesce(array_agg(j ORDER BY z) FILTER (WHERE claimed), '{}') AS "coveredJ",
          '{}'::int[] AS "borderI", '{}'::int[] AS "borderJ"
