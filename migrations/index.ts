@@ -15,6 +15,7 @@ import { OwnersAndRetention1764000000015 } from './1764000000015-OwnersAndRetent
 import { ConversionSummaries1764000000016 } from './1764000000016-ConversionSummaries';
 import { StorageKeys1764000000017 } from './1764000000017-StorageKeys';
 import { DatedBoundarySets1764000000018 } from './1764000000018-DatedBoundarySets';
+import { RepairTransformedBoundaries1764000000022 } from './1764000000022-RepairTransformedBoundaries';
 
 /** Listed explicitly (not globbed) so the same list works under tsx, a bundler or compiled output. */
 export const migrations = [
@@ -35,4 +36,5 @@ export const migrations = [
   ConversionSummaries1764000000016,
   StorageKeys1764000000017,
   DatedBoundarySets1764000000018,
+  RepairTransformedBoundaries1764000000022,
 ];

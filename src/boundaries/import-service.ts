@@ -128,19 +128,21 @@ async function loadLevel(
   return { level: source.level, name: source.name, featureCount, repairedCount };
 }
 
-// Validity is tested with ST_IsValidDetail, which (unlike ST_IsValid) does not emit a NOTICE per polygon.
+// Validity is tested with ST_IsValidDetail, which (unlike ST_IsValid) does not emit a NOTICE per polygon,
+// after the transform to EPSG:4326: rounding in the transform can make a valid polygon invalid (3 of
+// the TL_SCCO sample's, reprojected from EPSG:5179, self-intersect), and the embedded PostGIS's
+// ST_Subdivide kills its backend on such a polygon, so a repair before the transform is not enough.
 // ST_CollectionExtract(…, 3) keeps the polygonal part of what ST_MakeValid returns (it may add lines).
 const insertBatchSql = `
   WITH raw AS (
-    SELECT u.code, u.name, ST_SetSRID(ST_GeomFromGeoJSON(u.geojson), $3::int) AS geom
+    SELECT u.code, u.name, ST_Transform(ST_SetSRID(ST_GeomFromGeoJSON(u.geojson), $3::int), 4326) AS geom
     FROM unnest($4::text[], $5::text[], $6::text[]) AS u(code, name, geojson)
   ), checked AS (
     SELECT code, name, geom, (ST_IsValidDetail(geom)).valid AS valid FROM raw
   ), inserted AS (
     INSERT INTO boundaries (set_id, level, code, name, geom)
     SELECT $1, $2, code, name,
-           ST_Multi(ST_CollectionExtract(
-             ST_Transform(CASE WHEN valid THEN geom ELSE ST_MakeValid(geom) END, 4326), 3))
+           ST_Multi(ST_CollectionExtract(CASE WHEN valid THEN geom ELSE ST_MakeValid(geom) END, 3))
     FROM checked
     RETURNING 1
   )

@@ -79,14 +79,29 @@ async function lockUnlessBuilt(tx: EntityManager, setId: number): Promise<boolea
   return (await tx.query(`SELECT 1 FROM boundary_pieces_built WHERE set_id = $1`, [setId])).length > 0;
 }
 
-/** Pieces of the given boundaries of the set (all when null) that have none yet. */
+/**
+ * Pieces of the given boundaries of the set (all when null) that have none yet. A polygon that is
+ * not valid is cut from its repaired form: the embedded PostGIS's ST_Subdivide kills its backend on
+ * an invalid polygon, and the statement then came back without error and without those pieces.
+ * So the pieces are counted afterwards, and a boundary left without any fails the build instead of
+ * being silently missed by the shallower-level and nearest searches.
+ */
 async function insertMissingPieces(tx: EntityManager, setId: number, boundaryIds: number[] | null): Promise<void> {
   await tx.query(
     `INSERT INTO boundary_pieces (set_id, boundary_id, level, geom)
-     SELECT b.set_id, b.id, b.level, ST_Subdivide(b.geom, ${MAX_PIECE_VERTICES})
+     SELECT b.set_id, b.id, b.level,
+            ST_Subdivide(CASE WHEN (ST_IsValidDetail(b.geom)).valid THEN b.geom
+                              ELSE ST_CollectionExtract(ST_MakeValid(b.geom), 3) END, ${MAX_PIECE_VERTICES})
        FROM boundaries b
       WHERE b.set_id = $1 AND ($2::integer[] IS NULL OR b.id = ANY($2::integer[]))
         AND NOT EXISTS (SELECT 1 FROM boundary_pieces p WHERE p.boundary_id = b.id)`,
     [setId, boundaryIds],
   );
+  const [{ missing }]: { missing: number }[] = await tx.query(
+    `SELECT count(*)::int AS missing FROM boundaries b
+      WHERE b.set_id = $1 AND ($2::integer[] IS NULL OR b.id = ANY($2::integer[]))
+        AND NOT EXISTS (SELECT 1 FROM boundary_pieces p WHERE p.boundary_id = b.id)`,
+    [setId, boundaryIds],
+  );
+  if (missing > 0) throw new Error(`Boundary set ${setId}: ${missing} polygons could not be cut into pieces`);
 }
