@@ -11,6 +11,7 @@ import type { TableSource } from '../reading/table-source';
 import { CsvOutputWriter } from '../writing/csv-writer';
 import type { OutputWriter } from '../writing/output-writer';
 import { EXCEL_MAX_ROWS, XlsxOutputWriter } from '../writing/xlsx-writer';
+import { XlsxThreadWriter } from '../writing/xlsx-thread-writer';
 import { analyzeFile } from './analyze';
 import { AppendedColumns, renamedColumnNote } from './appended-columns';
 import { ChunkPipeline } from './chunk-pipeline';
@@ -32,6 +33,8 @@ export interface RunnerDeps {
   defaultMaxDistanceMeters: number;
   /** Least time between two stores of the rows read and written (PROGRESS_INTERVAL_MS). */
   progressIntervalMs?: number;
+  /** Build XLSX outputs in a worker thread (XLSX_WRITER_THREAD). */
+  xlsxWriterThread?: boolean;
   /** MAX_SHEETS, MAX_COLUMNS and MAX_ROWS; unlimited when absent. */
   limits?: SourceLimits & { maxRows: number };
 }
@@ -77,7 +80,7 @@ export class ConversionRunner {
     const detected = await this.noteRenamedColumns({ ...analyzed, boundaryPlan: plan, notes: [...analyzed.notes, ...boundaryAgeNotes(plan, analyzed)] }, columns, lease, !analyzed.boundaryPlan);
     await queue.setPhase(lease, 'GEOCODING');
     const output = openOutput(store, job);
-    const writer = createWriter(job, detected, output);
+    const writer = createWriter(job, detected, output, this.deps.xlsxWriterThread ?? false);
     const progress = new LiveProgress(queue, lease, this.deps.progressIntervalMs ?? 250);
     try {
       const pipeline = await this.pipeline(job, lease, dated, columns, detected, input, writer, signal, timings, progress);
@@ -245,11 +248,12 @@ function openOutput(store: FileStore, job: Conversion): OutputTarget {
   );
 }
 
-function createWriter(job: Conversion, detected: DetectedLayout, output: OutputTarget): OutputWriter {
+function createWriter(job: Conversion, detected: DetectedLayout, output: OutputTarget, xlsxThread: boolean): OutputWriter {
   if (job.options.outputFormat === 'CSV') {
     const converted = detected.sheets.filter((s) => s.xIndex !== null).length;
     return new CsvOutputWriter(output.stream, converted > 1);
   }
   // CSV text becomes typed cells in an XLSX output (a CSV output keeps the text as it was).
-  return new XlsxOutputWriter(output.stream, EXCEL_MAX_ROWS, detected.format === 'CSV');
+  const csvText = detected.format === 'CSV';
+  return xlsxThread ? new XlsxThreadWriter(output.stream, EXCEL_MAX_ROWS, csvText) : new XlsxOutputWriter(output.stream, EXCEL_MAX_ROWS, csvText);
 }
