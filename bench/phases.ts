@@ -9,6 +9,7 @@ import { trimCoordinates } from '../src/writing/cell-values';
 import { CsvOutputWriter } from '../src/writing/csv-writer';
 import type { OutputWriter } from '../src/writing/output-writer';
 import { EXCEL_MAX_ROWS, XlsxOutputWriter } from '../src/writing/xlsx-writer';
+import { XlsxThreadWriter } from '../src/writing/xlsx-thread-writer';
 import { generateCsv } from './generate-csv';
 
 /**
@@ -19,7 +20,7 @@ import { generateCsv } from './generate-csv';
 const opts = new Command('bench-phases')
   .option('--rows <n>', 'data rows', (v) => Number(v.replace(/_/g, '')), 200_000)
   .option('--repeat <n>', 'times each phase', (v) => Number(v), 1)
-  .option('--only <phase>', 'read, xlsx or csv')
+  .option('--only <phase>', 'read, xlsx, xlsx-thread or csv')
   .parse()
   .opts<{ rows: number; repeat: number; only?: string }>();
 
@@ -37,16 +38,21 @@ const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsa
 
 async function timed(name: string, fn: () => Promise<number>): Promise<void> {
   peakRss = process.memoryUsage.rss();
+  lastOutputBytes = 0;
   const t = performance.now();
   const cpu = process.cpuUsage();
+  const elu = performance.eventLoopUtilization();
   const rows = await fn();
   const s = (performance.now() - t) / 1000;
   const used = process.cpuUsage(cpu);
+  // The main thread's busy time (its event loop's active time): what the phase costs the thread
+  // that also geocodes, when part of the work runs in another thread.
+  const mainS = performance.eventLoopUtilization(elu).active / 1000;
   // CPU time of the whole process (this thread, and zlib's deflate in libuv's pool): on a loaded
   // machine it moves less than the wall time.
   const cpuS = (used.user + used.system) / 1e6;
   console.log(
-    `${name.padEnd(28)} ${s.toFixed(2)} s  ${Math.round(rows / s).toLocaleString('en').padStart(9)} rows/s  CPU ${cpuS.toFixed(2)} s (${Math.round(rows / cpuS).toLocaleString('en')} rows per CPU-second)  peak RSS ${mb(peakRss)}`,
+    `${name.padEnd(28)} ${s.toFixed(2)} s  ${Math.round(rows / s).toLocaleString('en').padStart(9)} rows/s  CPU ${cpuS.toFixed(2)} s (${Math.round(rows / cpuS).toLocaleString('en')} rows per CPU-second)  main thread busy ${mainS.toFixed(2)} s  peak RSS ${mb(peakRss)}${lastOutputBytes ? `  output ${mb(lastOutputBytes)}` : ''}`,
   );
 }
 
@@ -63,6 +69,8 @@ const APPENDED: CellValue[][] = [
   ['부산광역시', '해운대구', '우동', '부산광역시 해운대구 우동', '2109052', '근접', '경계에서 12 m'],
   [null, null, null, null, null, '해당없음', null],
 ];
+
+let lastOutputBytes = 0;
 
 class Discard extends Writable {
   bytes = 0;
@@ -88,15 +96,18 @@ async function writeAll(make: (out: Writable) => OutputWriter): Promise<() => Pr
       if (i % 250 === 249) await writer.drained?.();
     }
     await writer.finish();
+    lastOutputBytes = out.bytes;
     return rows.length;
   };
 }
 
 const xlsx = !opts.only || opts.only === 'xlsx' ? await writeAll((o) => new XlsxOutputWriter(o, EXCEL_MAX_ROWS, true)) : null;
+const xlsxThread = !opts.only || opts.only === 'xlsx-thread' ? await writeAll((o) => new XlsxThreadWriter(o, EXCEL_MAX_ROWS, true)) : null;
 const csvOut = !opts.only || opts.only === 'csv' ? await writeAll((o) => new CsvOutputWriter(o, false)) : null;
 for (let i = 0; i < opts.repeat; i++) {
   if (!opts.only || opts.only === 'read') await timed('read CSV', readAll);
   if (xlsx) await timed('write XLSX (rows in memory)', xlsx);
+  if (xlsxThread) await timed('write XLSX in a thread', xlsxThread);
   if (csvOut) await timed('write CSV (rows in memory)', csvOut);
 }
 clearInterval(sampler);

@@ -174,6 +174,7 @@ async function convert(boundarySet: string | null): Promise<RunFigures[]> {
   for (let i = 0; i < opts.repeat; i++) {
     const peakResettable = server.resetPeak();
     log(`Conversion ${i + 1}/${opts.repeat}${boundarySet ? ` on ${boundarySet}` : ''}…`);
+    const cpu0 = server.cpuSeconds();
     const t0 = performance.now();
     const id = await upload(server.url, csv, { outputFormat: opts.format, boundarySet: boundarySet ?? 'kostat-2018' });
     const uploadedMs = performance.now() - t0;
@@ -185,6 +186,8 @@ async function convert(boundarySet: string | null): Promise<RunFigures[]> {
     }
     const outputBytes = await download(conversion.downloadUrl);
     const endToEndMs = performance.now() - t0;
+    const cpu1 = server.cpuSeconds();
+    if (cpu0 !== null && cpu1 !== null) log(`server process CPU for this conversion (upload to download): ${(cpu1 - cpu0).toFixed(2)} s`);
     checkCounts(conversion, opts.rows);
     const summaries = await timeSummaries(server.url, id, conversion.nearestRows + conversion.unmatchedRows + conversion.invalidRows);
     log(

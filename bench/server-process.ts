@@ -82,6 +82,21 @@ export class ServerProcess {
     return { rss: (hwm ?? maxRssKb) * 1024, heapUsed, heapTotal, external };
   }
 
+  /**
+   * CPU seconds the server process has used so far, all its threads (main, reading worker, libuv's
+   * pool for deflate), from /proc; null elsewhere. Its database's work is not in it. On a shared
+   * machine this moves less with the load than wall time does.
+   */
+  cpuSeconds(): number | null {
+    try {
+      const fields = fs.readFileSync(`/proc/${this.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      // utime and stime (fields 14 and 15 of stat; 12 and 13 after the command), in clock ticks of 1/100 s.
+      return (Number(fields[11]) + Number(fields[12])) / 100;
+    } catch {
+      return null;
+    }
+  }
+
   currentRssBytes(): number | null {
     const kb = readStatusKb(this.pid, 'VmRSS');
     return kb === null ? null : kb * 1024;

@@ -13,6 +13,9 @@ export async function bundle(entry, outfile) {
   // The reading worker (src/reading/worker-source.ts) is loaded from next to the bundle.
   const readWorker = path.join(path.dirname(fileURLToPath(import.meta.url)), '../src/reading/read-worker.ts');
   await build({ ...options, entryPoints: [readWorker], outfile: path.join(path.dirname(outfile), 'read-worker.mjs') });
+  // So is the XLSX writing thread (src/writing/xlsx-thread-writer.ts).
+  const writeThread = path.join(path.dirname(fileURLToPath(import.meta.url)), '../src/writing/xlsx/write-thread.ts');
+  await build({ ...options, entryPoints: [writeThread], outfile: path.join(path.dirname(outfile), 'write-thread.mjs') });
   return build({
     ...options,
     entryPoints: [entry],

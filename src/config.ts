@@ -65,6 +65,11 @@ const EnvSchema = z.object({
   PROGRESS_INTERVAL_MS: z.coerce.number().int().min(0).default(250),
   /** Match points in cells wholly inside one polygon without PostGIS (see src/geocode/interior-grid.ts). */
   INTERIOR_GRID: z.enum(['on', 'off']).default('on'),
+  /**
+   * `on`: XLSX outputs are built in a worker thread (src/writing/xlsx-thread-writer.ts). Off by
+   * default: on 2 shared cores it cost more CPU and memory than it freed (README, "Writer thread").
+   */
+  XLSX_WRITER_THREAD: z.enum(['on', 'off']).default('off'),
   /** The GraphQL IDE a browser gets at GET /graphql; `off` in production if nobody should browse the API. */
   GRAPHQL_IDE: z.enum(['on', 'off']).default('on'),
   /**
@@ -117,6 +122,7 @@ export interface Config {
   maxDistanceMeters: number;
   progressIntervalMs: number;
   interiorGrid: boolean;
+  xlsxWriterThread: boolean;
   graphqlIde: boolean;
   /** Allowed cross-origin callers: exact origins, `'*'` for any, or none (same origin only). */
   corsOrigins: string[] | '*' | null;
@@ -180,6 +186,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     maxDistanceMeters: e.MAX_DISTANCE_METERS,
     progressIntervalMs: e.PROGRESS_INTERVAL_MS,
     interiorGrid: e.INTERIOR_GRID === 'on',
+    xlsxWriterThread: e.XLSX_WRITER_THREAD === 'on',
     graphqlIde: e.GRAPHQL_IDE === 'on',
     corsOrigins: parseCorsOrigins(e.CORS_ORIGINS),
     logLevel: e.LOG_LEVEL,

@@ -95,6 +95,7 @@ export async function startServer(
     geocoder,
     chunkRows: config.chunkRows,
     progressIntervalMs: config.progressIntervalMs,
+    xlsxWriterThread: config.xlsxWriterThread,
     defaultMaxDistanceMeters: config.maxDistanceMeters,
     limits: config.limits,
   });

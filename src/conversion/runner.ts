@@ -11,6 +11,7 @@ import type { TableSource } from '../reading/table-source';
 import { CsvOutputWriter } from '../writing/csv-writer';
 import type { OutputWriter } from '../writing/output-writer';
 import { EXCEL_MAX_ROWS, XlsxOutputWriter } from '../writing/xlsx-writer';
+import { XlsxThreadWriter } from '../writing/xlsx-thread-writer';
 import { analyzeFile } from './analyze';
 import { AppendedColumns, renamedColumnNote } from './appended-columns';
 import { ChunkPipeline } from './chunk-pipeline';
@@ -32,6 +33,8 @@ export interface RunnerDeps {
   defaultMaxDistanceMeters: number;
   /** Least time between two stores of the rows read and written (PROGRESS_INTERVAL_MS). */
   progressIntervalMs?: number;
+  /** Build XLSX outputs in a worker thread (XLSX_WRITER_THREAD). */
+  xlsxWriterThread?: boolean;
   /** MAX_SHEETS, MAX_COLUMNS and MAX_ROWS; unlimited when absent. */
   limits?: SourceLimits & { maxRows: number };
 }
@@ -71,16 +74,23 @@ export class ConversionRunner {
   /** Analyses the input (once) and streams the whole output into storage; returns the output's key. */
   private async convert(job: Conversion, lease: Lease, plan: BoundaryPlan, input: LocalFile, signal: AbortSignal, timings: PhaseTimings): Promise<string> {
     const { queue, store } = this.deps;
-    const analyzed = job.detected ?? (await this.analyze(job, lease, input, timings));
+    // The analysis's source (and its reading worker, still warm) reads the rows too: the same
+    // settings, and a second worker's start (~50–170 ms) less for every conversion.
+    let analysisSource: TableSource | null = null;
+    const analyzed =
+      job.detected ??
+      (await this.analyze(job, lease, input, timings, (source) => {
+        analysisSource = source;
+      }));
     const dated = new DatedPlan(plan, job.options.asOf ?? null, showsBasis(plan, analyzed, job.options.asOf));
     const columns = await this.columns(dated, job.options.outputLanguage ?? 'KO');
     const detected = await this.noteRenamedColumns({ ...analyzed, boundaryPlan: plan, notes: [...analyzed.notes, ...boundaryAgeNotes(plan, analyzed)] }, columns, lease, !analyzed.boundaryPlan);
     await queue.setPhase(lease, 'GEOCODING');
     const output = openOutput(store, job);
-    const writer = createWriter(job, detected, output);
+    const writer = createWriter(job, detected, output, this.deps.xlsxWriterThread ?? false);
     const progress = new LiveProgress(queue, lease, this.deps.progressIntervalMs ?? 250);
     try {
-      const pipeline = await this.pipeline(job, lease, dated, columns, detected, input, writer, signal, timings, progress);
+      const pipeline = await this.pipeline(job, lease, dated, columns, detected, input, writer, signal, timings, progress, analysisSource);
       progress.start();
       await pipeline.writeAllSheets();
       await progress.stop();
@@ -146,10 +156,11 @@ export class ConversionRunner {
     return new AppendedColumns(groups, language, dated.showsBasis);
   }
 
-  private async analyze(job: Conversion, lease: Lease, input: LocalFile, timings: PhaseTimings): Promise<DetectedLayout> {
+  private async analyze(job: Conversion, lease: Lease, input: LocalFile, timings: PhaseTimings, opened: (source: TableSource) => void): Promise<DetectedLayout> {
     const t = Date.now();
     const format = detectInputFormat(job.fileName, await readHead(input.file));
     const source = this.limited(await openTableSource(input.file, job.fileName, format));
+    opened(source);
     const maxRows = this.deps.limits?.maxRows;
     // Where the rows can be counted without parsing them (CSV), a file over MAX_ROWS is refused
     // before the analysis reads it (the header row not counted).
@@ -177,6 +188,7 @@ export class ConversionRunner {
     signal: AbortSignal,
     timings: PhaseTimings,
     progress: LiveProgress,
+    analysisSource: TableSource | null,
   ): Promise<ChunkPipeline> {
     const { geocoder } = this.deps;
     // Each set's interior grid (of the version valid on asOf, else the newest): loaded, or built in
@@ -190,13 +202,15 @@ export class ConversionRunner {
       { plan: dated, maxDistanceMeters: job.options.maxDistanceMeters ?? this.deps.defaultMaxDistanceMeters },
       timings,
     );
-    const source = this.limited(
-      await openTableSource(input.file, job.fileName, detected.format, {
-        format: detected.format,
-        encoding: detected.encoding,
-        delimiter: detected.delimiter,
-      }),
-    );
+    const source =
+      analysisSource ??
+      this.limited(
+        await openTableSource(input.file, job.fileName, detected.format, {
+          format: detected.format,
+          encoding: detected.encoding,
+          delimiter: detected.delimiter,
+        }),
+      );
     return new ChunkPipeline({
       detected,
       source,
@@ -245,11 +259,12 @@ function openOutput(store: FileStore, job: Conversion): OutputTarget {
   );
 }
 
-function createWriter(job: Conversion, detected: DetectedLayout, output: OutputTarget): OutputWriter {
+function createWriter(job: Conversion, detected: DetectedLayout, output: OutputTarget, xlsxThread: boolean): OutputWriter {
   if (job.options.outputFormat === 'CSV') {
     const converted = detected.sheets.filter((s) => s.xIndex !== null).length;
     return new CsvOutputWriter(output.stream, converted > 1);
   }
   // CSV text becomes typed cells in an XLSX output (a CSV output keeps the text as it was).
-  return new XlsxOutputWriter(output.stream, EXCEL_MAX_ROWS, detected.format === 'CSV');
+  const csvText = detected.format === 'CSV';
+  return xlsxThread ? new XlsxThreadWriter(output.stream, EXCEL_MAX_ROWS, csvText) : new XlsxOutputWriter(output.stream, EXCEL_MAX_ROWS, csvText);
 }

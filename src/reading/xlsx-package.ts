@@ -1,13 +1,9 @@
 import path from 'node:path/posix';
 import type { Readable } from 'node:stream';
-import WorkbookXform from 'exceljs/lib/xlsx/xform/book/workbook-xform.js';
-import RelationshipsXform from 'exceljs/lib/xlsx/xform/core/relationships-xform.js';
-import StylesXform from 'exceljs/lib/xlsx/xform/style/styles-xform.js';
-import SharedStringsXform from 'exceljs/lib/xlsx/xform/strings/shared-strings-xform.js';
-import unzipper from 'unzipper';
 import { UserInputError } from '../errors';
 import { guardPart } from './part-guard';
 import { describeReadError, READ_LIMITS } from './read-limits';
+import { xlsxLibraries } from './xlsx-libraries';
 
 const REL_OFFICE_DOCUMENT = /\/officeDocument$/;
 const REL_WORKSHEET = /\/worksheet$/;
@@ -66,6 +62,7 @@ export class XlsxPackage {
   ) {}
 
   static async open(file: string): Promise<XlsxPackage> {
+    const { unzipper, WorkbookXform, StylesXform, SharedStringsXform } = await xlsxLibraries();
     let directory: { files: Entry[] };
     try {
       directory = (await unzipper.Open.file(file)) as unknown as { files: Entry[] };
@@ -127,7 +124,7 @@ interface Relationship {
 }
 
 async function parseRels(entries: Map<string, Entry>, part: string): Promise<Relationship[]> {
-  const xform = await parsePart(entries, part, RelationshipsXform);
+  const xform = await parsePart(entries, part, (await xlsxLibraries()).RelationshipsXform);
   return ((xform?.model as Relationship[] | undefined) ?? []).filter((r) => r && typeof r.Target === 'string');
 }
 

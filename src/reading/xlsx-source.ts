@@ -1,8 +1,8 @@
-import WorksheetReader from 'exceljs/lib/stream/xlsx/worksheet-reader.js';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { UserInputError } from '../errors';
 import { excelSheetNames, type SheetRename } from './sheet-names';
 import type { CellValue, ReadSettings, Row, SheetRows, TableSource } from './table-source';
+import { xlsxLibraries } from './xlsx-libraries';
 import { XlsxPackage, type PackageSheet } from './xlsx-package';
 
 /** Excel's last row: a row numbered beyond it is not padded up to (see sheetRows). */
@@ -63,6 +63,7 @@ export class XlsxSource implements TableSource {
  * descriptor outlives the read.
  */
 async function* sheetRows(pkg: XlsxPackage, sheet: PackageSheet, id: number): AsyncGenerator<Row> {
+  const { WorksheetReader } = await xlsxLibraries();
   const stream = pkg.sheetStream(sheet);
   if (!stream) return;
   try {

