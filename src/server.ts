@@ -120,7 +120,7 @@ export async function startServer(
     ),
     downloadLinks,
     boundarySets,
-    summaries: new ConversionSummaryService(dataSource, catalogs),
+    summaries: new ConversionSummaryService(dataSource, catalogs, boundarySets),
     reverseGeocode: new ReverseGeocodeService(dataSource, boundarySets, catalogs, geocoder, config.maxDistanceMeters),
     preview: new PreviewService({
       dataSource,
