@@ -121,7 +121,7 @@ export async function startServer(
     ),
     downloadLinks,
     boundarySets,
-    summaries: new ConversionSummaryService(dataSource, catalogs),
+    summaries: new ConversionSummaryService(dataSource, catalogs, boundarySets),
     reverseGeocode: new ReverseGeocodeService(dataSource, boundarySets, catalogs, geocoder, config.maxDistanceMeters),
     preview: new PreviewService({
       dataSource,
@@ -199,6 +199,10 @@ export async function startServer(
         .then(async () => {
           if (closing) return;
           await warmUpGeocoder(geocoder, { setId: set.id, maxDistanceMeters: config.maxDistanceMeters });
+          // Then the default set's other dated versions (kostat 2013): prebuilt too, so rows dated
+          // in them are at full speed from the first conversion.
+          const { versions } = await boundarySets.resolveSet();
+          for (const v of versions) if (v.id !== set.id && !closing) await geocoder.prepare(v.id);
         })
         .catch((err) => log.error(`Could not warm the geocoder up on boundary set ${set.id}`, err));
     }

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { VectorTile } from '@mapbox/vector-tile';
+import { PbfReader as Pbf } from 'pbf';
 import { gql, uploadConversion, waitForConversion } from './helpers/graphql';
 import { startTestServer, type TestServer } from './helpers/server';
 import { download, readWorkbook } from './helpers/xlsx';
@@ -7,6 +9,13 @@ import { download, readWorkbook } from './helpers/xlsx';
 /** 오창읍, in 청원군 until the 2014 merger, then 청주시 청원구; and 부천시청, in 원미구 until 2016. */
 const OCHANG = { x: 127.4297, y: 36.7168 };
 const BUCHEON = { x: 126.766, y: 37.5035 };
+
+/** The tile of zoom z holding a lon/lat point. */
+function tileOf(lon: number, lat: number, z: number): { x: number; y: number } {
+  const n = 2 ** z;
+  const rad = (lat * Math.PI) / 180;
+  return { x: Math.floor(((lon + 180) / 360) * n), y: Math.floor(((1 - Math.log(Math.tan(rad) + 1 / Math.cos(rad)) / Math.PI) / 2) * n) };
+}
 
 /**
  * The bundled census set `kostat` holds its 2013 and 2018 versions: a file dated per row
@@ -54,6 +63,43 @@ describe('dated boundary versions', () => {
     assert.equal(sigungu[4], '청주시 청원구', 'a row without a date uses the newest version');
     assert.deepEqual(col('경계기준'), ['kostat 2013-01-01', 'kostat 2013-01-01', 'kostat 2018-01-01', 'kostat 2018-01-01', 'kostat 2018-01-01']);
     assert.deepEqual(col('결과'), ['정상', '정상', '정상', '정상', '정상']);
+
+    // The counts (and the page's map) follow the version each row used: the 2013 rows count for
+    // 청원군 and 부천시 원미구 of kostat-2013, never for a 2018 polygon, and every matched row counts.
+    const counts = await gql(
+      server.graphqlUrl,
+      `query ($id: ID!) { conversion(id: $id) { boundarySet sido: regionCounts(level: 1) { code name rows boundarySet } sigungu: regionCounts(level: 2) { code name rows boundarySet } } }`,
+      { id: done.id },
+    );
+    assert.equal(counts.errors, undefined, JSON.stringify(counts.errors));
+    type Count = { code: string; name: string; rows: number; boundarySet: string };
+    const { boundarySet, sido, sigungu: sigunguCounts } = counts.data!.conversion as { boundarySet: string; sido: Count[]; sigungu: Count[] };
+    assert.match(boundarySet, /^kostat-2018@/);
+    const byName = (rows: Count[]) => Object.fromEntries(rows.map((r) => [r.name, { rows: r.rows, boundarySet: r.boundarySet, code: r.code }]));
+    assert.deepEqual(byName(sido), {
+      충청북도: { rows: 3, boundarySet, code: '33' },
+      경기도: { rows: 2, boundarySet, code: '31' },
+    });
+    const sgg = byName(sigunguCounts);
+    assert.deepEqual(sgg['충청북도 청주시 청원구'], { rows: 2, boundarySet, code: sgg['충청북도 청주시 청원구']?.code });
+    assert.deepEqual(sgg['경기도 부천시'], { rows: 1, boundarySet, code: '31050' });
+    assert.equal(sgg['충청북도 청원군']?.code, '33310');
+    assert.equal(sgg['충청북도 청원군'].rows, 1);
+    assert.match(sgg['충청북도 청원군'].boundarySet, /^kostat-2013@/);
+    const old부천 = sigunguCounts.find((r) => /^경기도 부천시 (원미구|소사구|오정구)$/.test(r.name));
+    assert.equal(old부천?.boundarySet, sgg['충청북도 청원군'].boundarySet);
+    assert.equal(old부천?.rows, 1);
+    assert.equal(sigunguCounts.reduce((n, r) => n + r.rows, 0), done.matchedRows);
+
+    // The map draws such a region from that version's tiles: /tiles/kostat-2013 has 청원군 where the 2013 row is.
+    const z = 9;
+    const { x, y } = tileOf(OCHANG.x, OCHANG.y, z);
+    const res = await fetch(`${server.url}/tiles/${old부천!.boundarySet.split('@')[0]}/${z}/${x}/${y}.pbf`);
+    assert.equal(res.status, 200);
+    const level2 = new VectorTile(new Pbf(Buffer.from(await res.arrayBuffer()))).layers.level2;
+    const codes = Array.from({ length: level2.length }, (_, i) => String(level2.feature(i).properties.code));
+    assert.ok(codes.includes('33310'), codes.join(','));
+    assert.ok(!codes.includes(sgg['충청북도 청주시 청원구'].code), 'the 2013 tiles have no 청원구');
   });
 
   test('asOf picks the version for every row, and reverseGeocode(asOf) agrees', async () => {

@@ -81,6 +81,10 @@ export class BoundaryCatalog {
     return this.byId.get(id);
   }
 
+  entries(): IterableIterator<CatalogEntry> {
+    return this.byId.values();
+  }
+
   get size(): number {
     return this.byId.size;
   }

@@ -48,15 +48,30 @@ export async function ensureDefaultBoundarySet(dataSource: DataSource, log: Logg
     [DEFAULT_SET_NAME],
   );
   const missing = count === 0 ? BUNDLED_VERSIONS : loaded.length > 0 ? BUNDLED_VERSIONS.filter((v) => !loaded.some((l) => l.day === v.validFrom)) : [];
-  let report: ImportReport | null = null;
-  for (const { year } of missing) {
+  const load = async (year: number) => {
     log.info(`Loading the bundled ${DEFAULT_SET_NAME} ${year} boundaries (once)…`);
-    report = await importBundledSet(dataSource, DEFAULT_SET_NAME, year);
+    const report = await importBundledSet(dataSource, DEFAULT_SET_NAME, year);
     log.info(
       `Loaded ${DEFAULT_SET_NAME} ${year}: ${report.levels.map((l) => `${l.name} ${l.featureCount} (${l.repairedCount} repaired)`).join(', ')} in ${(report.elapsedMs / 1000).toFixed(1)} s`,
     );
-  }
-  return report;
+    return report;
+  };
+  // Most of a first start is PostGIS repairing the bundled polygons (ST_MakeValid): with a pool of
+  // connections (PostgreSQL) the versions load side by side, each on its own backend, so on a
+  // machine with cores to spare the start takes about the longest version's time, not the sum.
+  // The embedded database has one backend, where that would only interleave them.
+  const reports = poolSize(dataSource) > 1 ? await Promise.all(missing.map((v) => load(v.year))) : await sequentially(missing.map((v) => () => load(v.year)));
+  return reports.at(-1) ?? null;
+}
+
+function poolSize(dataSource: DataSource): number {
+  return (dataSource.options as { extra?: { max?: number } }).extra?.max ?? 10;
+}
+
+async function sequentially<T>(steps: (() => Promise<T>)[]): Promise<T[]> {
+  const out: T[] = [];
+  for (const step of steps) out.push(await step());
+  return out;
 }
 
 /** Imports one bundled census year as the dated version of `name` (a plain set when `dated` is false). */

@@ -51,17 +51,7 @@ export async function importBoundarySet(dataSource: DataSource, request: ImportR
   const levelNumbers = request.levels.map((l) => l.level);
   if (new Set(levelNumbers).size !== levelNumbers.length) throw new Error(`Two files claim the same level (${levelNumbers.join(', ')})`);
 
-  const [{ version }] = await dataSource.query(
-    `SELECT coalesce(max(version), 0) + 1 AS version FROM boundary_sets WHERE name = $1`,
-    [request.name],
-  );
-  const [{ id: setId }] = await dataSource.query(
-    `INSERT INTO boundary_sets (name, version, source, source_srid, status, valid_from, label)
-     VALUES ($1, $2, $3, $4, 'LOADING', $5::date,
-             coalesce($6, (SELECT label FROM boundary_sets WHERE name = $1 AND label IS NOT NULL ORDER BY version DESC LIMIT 1)))
-     RETURNING id`,
-    [request.name, version, request.source, request.levels[0].srid, request.validFrom ?? null, request.label ?? null],
-  );
+  const { id: setId, version } = await insertVersion(dataSource, request);
 
   try {
     const levels: BoundaryLevelInfo[] = [];
@@ -87,6 +77,29 @@ export async function importBoundarySet(dataSource: DataSource, request: ImportR
   } catch (err) {
     await dataSource.query(`DELETE FROM boundary_sets WHERE id = $1`, [setId]).catch(() => {});
     throw err;
+  }
+}
+
+/**
+ * The new version's row (LOADING), numbered after the name's last version. Two imports of one
+ * name at once (the bundled set's dated versions load side by side) may both pick the same
+ * number: the unique (name, version) refuses the second, which takes the next number.
+ */
+async function insertVersion(dataSource: DataSource, request: ImportRequest): Promise<{ id: number; version: number }> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const [row] = await dataSource.query(
+        `INSERT INTO boundary_sets (name, version, source, source_srid, status, valid_from, label)
+         SELECT $1, coalesce(max(version), 0) + 1, $2, $3, 'LOADING', $4::date,
+                coalesce($5, (SELECT label FROM boundary_sets WHERE name = $1 AND label IS NOT NULL ORDER BY version DESC LIMIT 1))
+           FROM boundary_sets WHERE name = $1
+         RETURNING id, version`,
+        [request.name, request.source, request.levels[0].srid, request.validFrom ?? null, request.label ?? null],
+      );
+      return row;
+    } catch (err) {
+      if ((err as { code?: string }).code !== '23505' || attempt >= 5) throw err;
+    }
   }
 }
 

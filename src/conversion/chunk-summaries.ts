@@ -111,14 +111,26 @@ export interface RegionCountRow {
   code: string;
   name: string;
   rows: number;
+  /**
+   * The set version whose polygon the region is: the conversion's own version (the first catalog)
+   * for every code it has, else the version the rows were matched in (a region only an older or
+   * newer version has, such as 청원군 in 2013).
+   */
+  setId: number;
 }
 
 /**
  * Matched rows per region of `level`, from the boundaries the rows were matched to (a 읍면동
  * counts for its 시군구 and 시도). A row matched only at a shallower level (a NEAREST 시도) counts
  * for that level and those above. Largest first, then by code.
+ *
+ * `catalogs` are the versions of the conversion's (first) set, its own version first: a row dated
+ * by a column is matched in the version valid on its date, so its boundary id is found in that
+ * version's catalog. Regions are counted by code across versions (the census code of an unchanged
+ * region is the same in every version; a changed region gets a new code), named as the
+ * conversion's own version names them where it has the code.
  */
-export async function regionCounts(db: EntityManager, catalog: BoundaryCatalog, conversionId: string, level: number): Promise<RegionCountRow[]> {
+export async function regionCounts(db: EntityManager, catalogs: readonly BoundaryCatalog[], conversionId: string, level: number): Promise<RegionCountRow[]> {
   const rows: { id: number; n: string }[] = await db.query(
     `SELECT u.id, sum(u.n) AS n
        FROM conversion_chunk_summaries s, unnest(s.region_ids, s.region_rows) AS u (id, n)
@@ -126,16 +138,35 @@ export async function regionCounts(db: EntityManager, catalog: BoundaryCatalog, 
       GROUP BY u.id`,
     [conversionId],
   );
+  const [own] = catalogs;
+  const ownByCode = new Map<string, string>();
   const byCode = new Map<string, RegionCountRow>();
   for (const r of rows) {
-    const entry = catalog.get(r.id);
+    const catalog = catalogs.find((c) => c.get(r.id));
+    const entry = catalog?.get(r.id);
     const code = entry?.codes[level];
-    if (!entry || !code) continue;
+    if (!catalog || !entry || !code) continue;
     const found = byCode.get(code);
     if (found) found.rows += Number(r.n);
-    else byCode.set(code, { code, name: entry.names.slice(1, level + 1).filter(Boolean).join(' '), rows: Number(r.n) });
+    else {
+      const setId = catalog === own || ownHas(own, level, code, ownByCode) ? own.setId : catalog.setId;
+      byCode.set(code, { code, name: entry.names.slice(1, level + 1).filter(Boolean).join(' '), rows: Number(r.n), setId });
+    }
   }
+  // A region of the conversion's own version keeps that version's name whichever version matched its rows.
+  for (const row of byCode.values()) if (row.setId === own.setId) row.name = ownByCode.get(row.code) ?? row.name;
   return [...byCode.values()].sort((a, b) => b.rows - a.rows || a.code.localeCompare(b.code));
+}
+
+/** Whether the catalog has a region of `level` with `code`; fills `names` (code → name path) on first use. */
+function ownHas(catalog: BoundaryCatalog, level: number, code: string, names: Map<string, string>): boolean {
+  if (names.size === 0) {
+    for (const entry of catalog.entries()) {
+      const c = entry.codes[level];
+      if (c && !names.has(c)) names.set(c, entry.names.slice(1, level + 1).filter(Boolean).join(' '));
+    }
+  }
+  return names.has(code);
 }
 
 export interface ProblemRowView {

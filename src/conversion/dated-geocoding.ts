@@ -43,8 +43,11 @@ export class DatedPlan {
 
 /**
  * Geocodes a chunk against every set of the plan: per set, per version with the rows that use it
- * (the geocoder, its interior grid and polygon boxes work per version id as for a single set).
- * Returns one chunk per set, each answering every row in input order.
+ * (the geocoder, its interior grid and polygon boxes work per version id as for a single set; the
+ * geocoder prepares a version's grid the first time rows use it). The sets' and versions' passes
+ * run at once, each on its own pooled connection, so the database works on one while this process
+ * looks the next one's points up in its grid. Returns one chunk per set, each answering every row
+ * in input order.
  */
 export async function geocodeSets(
   geocoder: Geocoder,
@@ -54,36 +57,31 @@ export async function geocodeSets(
   rows: readonly Row[],
   dateIndex: number | null,
 ): Promise<GeocodedChunk[]> {
-  const out: GeocodedChunk[] = [];
-  for (let g = 0; g < plan.plan.sets.length; g++) {
-    const { versions } = plan.plan.sets[g];
-    const chosen = plan.versionIndexes(g, rows, dateIndex);
-    const used = [...new Set(chosen)];
-    if (used.length === 1) {
-      if (versions.length > 1) geocoder.prepare(versions[used[0]].id).catch(() => {});
-      out.push(await geocoder.geocode({ ...target, setId: versions[used[0]].id }, input));
-      continue;
-    }
-    const merged = emptyChunk(rows.length);
-    for (const v of used) {
-      // An older version's interior grid is loaded (or built in the background) once rows use it.
-      geocoder.prepare(versions[v].id).catch(() => {});
-      const index: number[] = [];
-      for (let r = 0; r < chosen.length; r++) if (chosen[r] === v) index.push(r);
-      const part = await geocoder.geocode({ ...target, setId: versions[v].id }, subsetInput(input, index));
-      index.forEach((r, k) => {
-        merged.boundaryIds[r] = part.boundaryIds[k];
-        merged.results[r] = part.results[k];
-        const distance = part.distances.get(k);
-        if (distance !== undefined) merged.distances.set(r, distance);
-        const reason = part.reasons.get(k);
-        if (reason !== undefined) merged.reasons.set(r, reason);
-      });
-      merged.gridMatches += part.gridMatches;
-    }
-    out.push(merged);
-  }
-  return out;
+  return Promise.all(
+    plan.plan.sets.map(async ({ versions }, g) => {
+      const chosen = plan.versionIndexes(g, rows, dateIndex);
+      const used = [...new Set(chosen)];
+      if (used.length === 1) return geocoder.geocode({ ...target, setId: versions[used[0]].id }, input);
+      const merged = emptyChunk(rows.length);
+      await Promise.all(
+        used.map(async (v) => {
+          const index: number[] = [];
+          for (let r = 0; r < chosen.length; r++) if (chosen[r] === v) index.push(r);
+          const part = await geocoder.geocode({ ...target, setId: versions[v].id }, subsetInput(input, index));
+          index.forEach((r, k) => {
+            merged.boundaryIds[r] = part.boundaryIds[k];
+            merged.results[r] = part.results[k];
+            const distance = part.distances.get(k);
+            if (distance !== undefined) merged.distances.set(r, distance);
+            const reason = part.reasons.get(k);
+            if (reason !== undefined) merged.reasons.set(r, reason);
+          });
+          merged.gridMatches += part.gridMatches;
+        }),
+      );
+      return merged;
+    }),
+  );
 }
 
 function emptyChunk(n: number): GeocodedChunk {

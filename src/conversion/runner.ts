@@ -190,11 +190,7 @@ export class ConversionRunner {
     progress: LiveProgress,
     analysisSource: TableSource | null,
   ): Promise<ChunkPipeline> {
-    const { geocoder } = this.deps;
-    // Each set's interior grid (of the version valid on asOf, else the newest): loaded, or built in
-    // the background; chunks use it once it is ready. Other versions' grids are prepared when rows
-    // first use them (geocodeSets).
-    for (const set of dated.plan.sets) geocoder.prepare(versionAt(set.versions, dated.asOf).id).catch(() => {});
+    // Interior grids: the geocoder loads (or builds) each version's as rows first use it.
     const ledger = new ResumeLedger(
       this.deps,
       job,

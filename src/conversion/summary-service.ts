@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import type { CatalogCache } from '../boundaries/catalog';
+import type { BoundarySetService } from '../boundaries/set-service';
 import { Conversion } from '../entities/Conversion';
 import { UserInputError } from '../errors';
 import { problemRows, regionCounts, type ProblemRowView, type RegionCountRow } from './chunk-summaries';
@@ -15,9 +16,11 @@ export class ConversionSummaryService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly catalogs: CatalogCache,
+    private readonly sets: BoundarySetService,
   ) {}
 
-  async regionCounts(conversionId: string, level: number): Promise<RegionCountRow[]> {
+  /** Each region with the set version (`name@version`) whose polygon it is, for a map of that version's tiles. */
+  async regionCounts(conversionId: string, level: number): Promise<(Omit<RegionCountRow, 'setId'> & { boundarySet: string })[]> {
     const c = await this.conversion(conversionId);
     if (c.boundarySetId === null) return [];
     const catalog = await this.catalogs.get(c.boundarySetId);
@@ -27,7 +30,14 @@ export class ConversionSummaryService {
         'UNKNOWN_LEVEL',
       );
     }
-    return regionCounts(this.dataSource.manager, catalog, c.id, level);
+    // Rows dated by a column were matched in the version of their date: every version of the
+    // first set the conversion planned, its own version first.
+    const versions = (c.detected?.boundaryPlan?.sets[0]?.versions ?? []).map((v) => v.id).filter((id) => id !== c.boundarySetId);
+    const others = await Promise.all(versions.map((id) => this.catalogs.get(id)));
+    const counts = await regionCounts(this.dataSource.manager, [catalog, ...others], c.id, level);
+    const labels = new Map<number, string>();
+    for (const id of new Set(counts.map((r) => r.setId))) labels.set(id, (await this.sets.label(id)) ?? String(id));
+    return counts.map(({ setId, ...r }) => ({ ...r, boundarySet: labels.get(setId)! }));
   }
 
   async problemRows(conversionId: string, first: number, offset: number): Promise<ProblemRowView[]> {

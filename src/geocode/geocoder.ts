@@ -24,7 +24,14 @@ export class Geocoder {
     private readonly grids: InteriorGridCache,
   ) {}
 
+  /**
+   * Geocodes against the set version; from the first call on, the version's interior grid is
+   * loaded (or built in the background) and used by the chunks after it is ready. This is the one
+   * place a conversion's grids are prepared: each set of the plan, and for rows dated by a column
+   * each version as rows first use it, with nothing for the callers to remember.
+   */
   async geocode(target: GeocodeTarget, input: ChunkInput): Promise<GeocodedChunk> {
+    void this.grids.prepare(target.setId);
     const catalog = await this.catalogs.get(target.setId);
     const levelsDeepestFirst = catalog.levelsDeepestFirst;
     return geocodeChunk(this.dataSource.manager, {
@@ -37,8 +44,9 @@ export class Geocoder {
   }
 
   /**
-   * Loads the set's interior grid, or starts building it in the background (a conversion does
-   * this as it starts); chunks use it from the moment it is ready. Settles when it is.
+   * Loads the set's interior grid, or starts building it in the background; chunks use it from
+   * the moment it is ready. Settles when it is (never rejects). geocode() calls it itself; this
+   * is for whoever wants to wait for the grid (the server's warm-up, the CLI after an import).
    */
   async prepare(setId: number): Promise<void> {
     await this.grids.prepare(setId);

@@ -77,6 +77,12 @@ export async function readPrebuiltGrid(dataSource: DataSource, setId: number, di
   return null;
 }
 
+/** Whether `file` holds a grid built from the set's boundary data as this database stores it, in this grid format. */
+export async function prebuiltGridFits(dataSource: DataSource, setId: number, file: string): Promise<boolean> {
+  if (!fs.existsSync(file)) return false;
+  return (await readFile(dataSource, setId, file, await boundaryDataHash(dataSource, setId))) !== null;
+}
+
 async function readFile(dataSource: DataSource, setId: number, file: string, dataHash: string): Promise<InteriorGrid | null> {
   const body = zlib.brotliDecompressSync(fs.readFileSync(file));
   const newline = body.indexOf(0x0a);

@@ -375,6 +375,12 @@ export class RegionCountType {
 
   @Field(() => Int)
   rows!: number;
+
+  @Field(() => String, {
+    description:
+      "The set version whose polygon the region is (name@version, as Conversion.boundarySet): the conversion's own for every region it has; for rows dated by a column, an older or newer version's for a region only it has (청원군 in kostat-2013). Tiles: /tiles/<name before @>/…",
+  })
+  boundarySet!: string;
 }
 
 @ObjectType('ProblemRow', { description: 'A row that needs a look: NEAREST, NO_MATCH or INVALID.' })

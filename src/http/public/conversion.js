@@ -71,7 +71,7 @@ function show(c) {
 
 async function showResults(c) {
   const data = await gql(`query ($id: ID!, $first: Int) { conversion(id: $id) {
-      sido: regionCounts(level: 1) { code name rows } sigungu: regionCounts(level: 2) { code name rows }
+      sido: regionCounts(level: 1) { code name rows boundarySet } sigungu: regionCounts(level: 2) { code name rows boundarySet }
       problemRows(first: $first) { sheet rowNumber result x y lon lat reason } } }`, { id, first: MAP_POINTS });
   const { sido, sigungu, problemRows } = data.conversion;
   const matched = sido.reduce((n, r) => n + r.rows, 0);
@@ -105,15 +105,48 @@ $('more').onclick = async () => {
 
 /** Five shades from light to dark by share of the largest count; regions without rows stay white. */
 const SHADES = ['#dbe8f7', '#b3cdee', '#7ea8de', '#4a7fc8', '#1f56a8'];
-function shading(counts) {
-  const max = Math.max(0, ...counts.map((r) => r.rows));
+function shading(counts, max = Math.max(0, ...counts.map((r) => r.rows))) {
   if (!counts.length) return '#ffffff';
   const pairs = counts.flatMap((r) => [r.code, SHADES[Math.min(4, Math.floor((r.rows / max) * 5 - 1e-9))]]);
   return ['match', ['get', 'code'], ...pairs, '#ffffff'];
 }
 
+/** A set version's tile path name: `kostat-2013@2` → `kostat-2013`. */
+const tileSet = (label) => label.split('@')[0];
+
+/**
+ * Rows dated by a column are counted in the version of their date: a region only another version
+ * has (청원군 in kostat-2013) is drawn from that version's tiles, over the conversion's own, in
+ * the same shades and with a dashed outline; never on a polygon of the other version.
+ */
+function otherVersionLayers(c, sido, sigungu) {
+  const own = c.boundarySet;
+  const others = [...new Set([...sido, ...sigungu].map((r) => r.boundarySet).filter((b) => b && b !== own))];
+  const maxSido = Math.max(0, ...sido.map((r) => r.rows));
+  const maxSigungu = Math.max(0, ...sigungu.map((r) => r.rows));
+  const sources = {};
+  const layers = [];
+  others.forEach((label, k) => {
+    const source = `version${k}`;
+    sources[source] = { type: 'vector', tiles: [`${location.origin}/tiles/${encodeURIComponent(tileSet(label))}/{z}/{x}/{y}.pbf`], minzoom: 0, maxzoom: 14 };
+    for (const [level, counts, max, zoom] of [[1, sido, maxSido, { maxzoom: 7 }], [2, sigungu, maxSigungu, { minzoom: 7 }]]) {
+      const mine = counts.filter((r) => r.boundarySet === label);
+      if (!mine.length) continue;
+      const only = ['in', ['get', 'code'], ['literal', mine.map((r) => r.code)]];
+      layers.push(
+        { id: `${source}-fill${level}`, type: 'fill', source, 'source-layer': `level${level}`, ...zoom, filter: only, paint: { 'fill-color': shading(mine, max), 'fill-opacity': 0.9 } },
+        { id: `${source}-line${level}`, type: 'line', source, 'source-layer': `level${level}`, ...zoom, filter: only, paint: { 'line-color': '#3f5068', 'line-width': 1, 'line-dasharray': [2, 1] } },
+      );
+    }
+  });
+  return { sources, layers, others };
+}
+
 function drawMap(c, sido, sigungu, problemRows) {
-  const set = (c.boundarySet || 'kostat-2018@1').split('@')[0];
+  const set = tileSet(c.boundarySet || 'kostat-2018@1');
+  const ownSido = sido.filter((r) => !r.boundarySet || r.boundarySet === c.boundarySet);
+  const ownSigungu = sigungu.filter((r) => !r.boundarySet || r.boundarySet === c.boundarySet);
+  const other = otherVersionLayers(c, sido, sigungu);
   const points = problemRows.filter((r) => r.lon !== null && r.lat !== null).map((r) => ({
     type: 'Feature',
     geometry: { type: 'Point', coordinates: [r.lon, r.lat] },
@@ -130,14 +163,16 @@ function drawMap(c, sido, sigungu, problemRows) {
       sources: {
         boundaries: { type: 'vector', tiles: [`${location.origin}/tiles/${encodeURIComponent(set)}/{z}/{x}/{y}.pbf`], minzoom: 0, maxzoom: 14 },
         problems: { type: 'geojson', data: { type: 'FeatureCollection', features: points } },
+        ...other.sources,
       },
       layers: [
         { id: 'sea', type: 'background', paint: { 'background-color': '#e9f0f7' } },
-        { id: 'sido-fill', type: 'fill', source: 'boundaries', 'source-layer': 'level1', maxzoom: 7, paint: { 'fill-color': shading(sido), 'fill-opacity': 0.9 } },
-        { id: 'sigungu-fill', type: 'fill', source: 'boundaries', 'source-layer': 'level2', minzoom: 7, paint: { 'fill-color': shading(sigungu), 'fill-opacity': 0.9 } },
+        { id: 'sido-fill', type: 'fill', source: 'boundaries', 'source-layer': 'level1', maxzoom: 7, paint: { 'fill-color': shading(ownSido, Math.max(0, ...sido.map((r) => r.rows))), 'fill-opacity': 0.9 } },
+        { id: 'sigungu-fill', type: 'fill', source: 'boundaries', 'source-layer': 'level2', minzoom: 7, paint: { 'fill-color': shading(ownSigungu, Math.max(0, ...sigungu.map((r) => r.rows))), 'fill-opacity': 0.9 } },
         { id: 'emd-line', type: 'line', source: 'boundaries', 'source-layer': 'level3', minzoom: 10, paint: { 'line-color': '#a9b6c6', 'line-width': 0.4 } },
         { id: 'sigungu-line', type: 'line', source: 'boundaries', 'source-layer': 'level2', paint: { 'line-color': '#8294aa', 'line-width': 0.6 } },
         { id: 'sido-line', type: 'line', source: 'boundaries', 'source-layer': 'level1', paint: { 'line-color': '#3f5068', 'line-width': 1.1 } },
+        ...other.layers,
         {
           id: 'problem-points', type: 'circle', source: 'problems',
           paint: {
@@ -163,6 +198,7 @@ function drawMap(c, sido, sigungu, problemRows) {
   window.conversionMap = map;
   $('legend').innerHTML = `<span>주소를 찾은 행:</span>${SHADES.map((s, i) => `<span><i class="swatch" style="background:${s}"></i>${i === 0 ? '적음' : i === 4 ? '많음' : ''}</span>`).join('')}
     <span><i class="dot" style="background:#e39b00"></i>근접</span><span><i class="dot" style="background:#d32f2f"></i>해당없음</span>
+    ${other.others.map((label) => `<span><i class="swatch" style="border:1px dashed #3f5068"></i>${escapeHtml(tileSet(label))} 경계로 센 행</span>`).join('')}
     <span>${problemRows.length >= MAP_POINTS ? `확인이 필요한 행 중 처음 ${num(MAP_POINTS)}개만 표시` : '점을 누르면 행 번호와 이유를 보여 줍니다'}</span>`;
 }
 
