@@ -42,6 +42,8 @@ export function withLimits(source: TableSource, limits: SourceLimits): TableSour
     },
     countRows: source.countRows?.bind(source),
     declaredRows: source.declaredRows?.bind(source),
+    // Without it, renamed sheets (duplicate or invalid names) never reached a conversion's notes.
+    notes: source.notes?.bind(source),
   };
 }
 
