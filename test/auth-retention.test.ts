@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import ExcelJS from 'exceljs';
+import JSZip from 'jszip';
 import { parseApiKeys } from '../src/auth/api-keys';
 import { protectedModeProblem } from '../src/auth/protected-mode';
 import { loadConfig } from '../src/config';
@@ -47,7 +48,7 @@ describe('API keys, owners, signed links, retention, limits', () => {
     }
     return row;
   };
-  const convert = async (key: string, file = pointsCsv()) => {
+  const convert = async (key: string, file: { name: string; content: Buffer | string } = pointsCsv()) => {
     const { body } = await uploadAs(server.graphqlUrl, key, file);
     assert.equal(body.errors, undefined, JSON.stringify(body.errors));
     return body.data!.createConversion as Record<string, any>;
@@ -137,8 +138,17 @@ describe('API keys, owners, signed links, retention, limits', () => {
     }
 
     const asBob = await gqlAs(server.graphqlUrl, BOB, `query ($id: ID!) { conversion(id: $id) { id } conversions(limit: 100) { id } }`, { id });
-    assert.equal(asBob.body.data?.conversion, null, 'the same answer as for an unknown id');
-    assert.ok(!asBob.body.data!.conversions.some((c: any) => c.id === id));
+    assert.equal(asBob.body.data?.conversion, null);
+    assert.deepEqual(asBob.body.errors?.map((e) => [e.extensions?.code, (e as { path?: string[] }).path]), [['NOT_FOUND', ['conversion']]], JSON.stringify(asBob.body.errors));
+    assert.ok(!asBob.body.data!.conversions.some((c: any) => c.id === id), 'conversions does not list it');
+    // The same answer, word for word, as for an id nobody has.
+    const unknown = await gqlAs(server.graphqlUrl, BOB, `query ($id: ID!) { conversion(id: $id) { id } }`, { id: '00000000-0000-0000-0000-000000000000' });
+    assert.equal(unknown.body.errors?.[0].extensions?.code, 'NOT_FOUND');
+    assert.equal(unknown.body.errors![0].message.replaceAll('00000000-0000-0000-0000-000000000000', id), asBob.body.errors![0].message);
+    // Fields under conversion (regionCounts, problemRows) are reached only through it.
+    const nested = await gqlAs(server.graphqlUrl, BOB, `query ($id: ID!) { conversion(id: $id) { regionCounts(level: 1) { name } problemRows { rowNumber } } }`, { id });
+    assert.equal(nested.body.errors?.[0].extensions?.code, 'NOT_FOUND');
+    assert.equal(nested.body.data?.conversion, null);
     for (const mutation of ['cancelConversion', 'deleteConversion']) {
       const res = await gqlAs(server.graphqlUrl, BOB, `mutation ($id: ID!) { ${mutation}(id: $id) { id } }`, { id });
       assert.equal(res.body.errors?.[0].extensions?.code, 'NOT_FOUND', mutation);
@@ -147,6 +157,9 @@ describe('API keys, owners, signed links, retention, limits', () => {
     assert.deepEqual(bobFollows, { kind: 'errors', codes: ['NOT_FOUND'] });
     const bobDownload = await fetch(`${server.url}/downloads/${id}`, { headers: bearer(BOB) });
     assert.equal(bobDownload.status, 404);
+    assert.equal(((await bobDownload.json()) as { code: string }).code, 'NOT_FOUND');
+    // Bob's attempts changed nothing: still COMPLETED, its output still there.
+    assert.equal((await rowOf(id)).status, 'COMPLETED');
 
     const asAlice = await gqlAs(server.graphqlUrl, ALICE, `query ($id: ID!) { conversion(id: $id) { id } conversions(limit: 100) { id } }`, { id });
     assert.equal(asAlice.body.data?.conversion.id, id);
@@ -272,6 +285,37 @@ describe('API keys, owners, signed links, retention, limits', () => {
     const sheets = await uploadAs(server.graphqlUrl, ALICE, { name: 'many.xlsx', content: Buffer.from(await wb.xlsx.writeBuffer()) }, null, 'previewFile');
     assert.equal(sheets.body.errors?.[0].extensions?.code, 'TOO_MANY_SHEETS');
     assert.match(sheets.body.errors![0].message, /MAX_SHEETS/);
+  });
+
+  test("MAX_ROWS on XLSX: a sheet whose <dimension> claims more rows is refused before its rows are read; one that claims fewer is still counted", async () => {
+    // A workbook with `rows` data rows whose sheet part declares `ref` as its dimension.
+    const workbook = async (rows: number, ref: string) => {
+      const wb = new ExcelJS.Workbook();
+      const sheet = wb.addWorksheet('차량');
+      sheet.addRow(['x', 'y', 'name']);
+      for (let i = 0; i < rows; i++) sheet.addRow([126.9769, 37.5759, `차량${i}`]);
+      const zip = await JSZip.loadAsync(await wb.xlsx.writeBuffer());
+      const part = 'xl/worksheets/sheet1.xml';
+      const xml = await zip.file(part)!.async('string');
+      assert.match(xml, /<dimension ref="[^"]*"\/>/);
+      zip.file(part, xml.replace(/<dimension ref="[^"]*"\/>/, `<dimension ref="${ref}"/>`));
+      return { name: '차량.xlsx', content: await zip.generateAsync({ type: 'nodebuffer' }) };
+    };
+    const claimsMillions = await convert(ALICE, await workbook(3, 'A1:C9000000'));
+    const refused = await waitAs(server.graphqlUrl, ALICE, claimsMillions.id);
+    assert.equal(refused.status, 'FAILED');
+    assert.equal((await rowOf(claimsMillions.id)).error_code, 'TOO_MANY_ROWS');
+    assert.match(refused.error, /8,999,999 data rows.*MAX_ROWS/);
+    assert.equal(refused.totalRows, null, 'refused before the analysis counted any row');
+
+    const liesLow = await convert(ALICE, await workbook(60, 'A1:C3'));
+    const counted = await waitAs(server.graphqlUrl, ALICE, liesLow.id);
+    assert.equal(counted.status, 'FAILED');
+    assert.equal((await rowOf(liesLow.id)).error_code, 'TOO_MANY_ROWS');
+    assert.match(counted.error, /The file has 60 data rows, more than 50 \(MAX_ROWS\)/);
+
+    const honest = await convert(ALICE, await workbook(40, 'A1:C41'));
+    assert.equal((await waitAs(server.graphqlUrl, ALICE, honest.id)).status, 'COMPLETED');
   });
 
   test('conversions(limit) at most 100, JSON bodies at most MAX_JSON_KB, no batched operations', async () => {

@@ -103,6 +103,22 @@ describe('conversion page', { skip: haveBrowser ? false : `no Chromium at ${CHRO
     }
   });
 
+  test("an unknown id (or another key's conversion): conversion(id) answers NOT_FOUND and the page says there is no such conversion", async () => {
+    const { chromium } = await import('playwright-core');
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--no-first-run', '--disable-background-networking'] });
+    try {
+      const page = await browser.newPage({ locale: 'ko-KR' });
+      const pageErrors: string[] = [];
+      page.on('pageerror', (e) => pageErrors.push(String(e)));
+      await page.goto(`${server.url}/conversions/00000000-0000-0000-0000-000000000000`);
+      await page.waitForFunction("document.getElementById('status').textContent === '그런 변환이 없습니다'");
+      assert.equal(await page.textContent('#error'), '');
+      assert.deepEqual(pageErrors, []);
+    } finally {
+      await browser.close();
+    }
+  });
+
   test('the favicon is served, and the upload page links to the conversion page', async () => {
     const icon = await fetch(`${server.url}/favicon.ico`);
     assert.equal(icon.status, 200);

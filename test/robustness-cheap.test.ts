@@ -4,12 +4,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import CFB from 'cfb';
+import ExcelJS from 'exceljs';
+import JSZip from 'jszip';
 import { parse, specifiedRules, validate } from 'graphql';
 import { parseCoordinate } from '../src/detection/coordinates';
 import { failureOf, isTransientDatabaseError } from '../src/conversion/failures';
 import { findColumnsByValues } from '../src/detection/value-columns';
 import { baseUrlFromHeaders } from '../src/http/app';
+import { withLimits } from '../src/reading/limited-source';
 import { detectInputFormat } from '../src/reading/open-source';
+import { XlsxSource } from '../src/reading/xlsx-source';
 import { buildAppSchema } from '../src/resolvers/build-schema';
 import { queryLimitRules } from '../src/schema/query-limits';
 import { CsvOutputWriter } from '../src/writing/csv-writer';
@@ -82,4 +86,26 @@ test('transient database errors and a full disk are told apart', () => {
   assert.ok(isTransientDatabaseError({ message: 'x', driverError: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }) }));
   assert.ok(!isTransientDatabaseError(Object.assign(new Error('syntax error'), { code: '42601' })));
   assert.equal(failureOf(Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' })).code, 'DISK_FULL');
+});
+
+test('renamed sheets reach the notes through the limits (MAX_SHEETS, MAX_COLUMNS) too, and the declared rows', async () => {
+  const wb = new ExcelJS.Workbook();
+  wb.addWorksheet('첫째').addRows([['x', 'y'], [126.97, 37.57]]);
+  wb.addWorksheet('둘째').addRows([['x', 'y'], [127.0, 37.5]]);
+  const zip = await JSZip.loadAsync(await wb.xlsx.writeBuffer());
+  zip.file('xl/workbook.xml', (await zip.file('xl/workbook.xml')!.async('string')).replace('name="첫째"', 'name="기록"').replace('name="둘째"', 'name="기록"'));
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'c2r-names-')), 'same-names.xlsx');
+  fs.writeFileSync(file, await zip.generateAsync({ type: 'nodebuffer' }));
+  try {
+    const limited = withLimits(new XlsxSource(file), { maxSheets: 10, maxColumns: 100 });
+    const names = await limited.sheetNames();
+    assert.equal(names.length, 2);
+    assert.notEqual(names[0], names[1]);
+    const notes = (await limited.notes?.()) ?? [];
+    assert.equal(notes.length, 1, JSON.stringify(notes));
+    assert.match(notes[0], /"기록" is named/);
+    assert.equal(await limited.declaredRows?.(names[1]), 2);
+  } finally {
+    fs.rmSync(path.dirname(file), { recursive: true, force: true });
+  }
 });

@@ -53,11 +53,13 @@ export class ConversionService {
     try {
       const format = detectInputFormat(fileName, await this.store.head(uploadKey));
       // A header-only file is refused before a conversion exists (NO_DATA_ROWS).
-      const local = await this.store.localCopy(uploadKey);
+      const local = await this.store.localCopy(uploadKey, id);
       try {
         await assertHasDataRows(await openTableSource(local.file, fileName, format));
       } finally {
         await local.release();
+        // Before it is queued: from then on the folder is the worker's.
+        await this.store.releaseWork(id);
       }
       // Checked again at the insert: uploads of one key that ran side by side passed the first check together.
       await this.dataSource.transaction(async (tx) => {
@@ -97,9 +99,10 @@ export class ConversionService {
     return found && mayAccess(viewer, found.owner) ? found : null;
   }
 
-  private async findOrFail(id: string, viewer: Viewer): Promise<Conversion> {
+  /** As `find`, but NOT_FOUND (a coded error) instead of null. */
+  async findOrFail(id: string, viewer: Viewer): Promise<Conversion> {
     const found = await this.find(id, viewer);
-    if (!found) throw new NotFoundError(`No conversion with id ${id}.`);
+    if (!found) throw new NotFoundError(`변환 ${id}을(를) 찾을 수 없습니다. · No conversion with id ${id}.`);
     return found;
   }
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { PassThrough, Transform, type Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -8,6 +9,7 @@ import type { OutputFormat } from '../entities/Conversion';
 import { UserInputError } from '../errors';
 import { uploadBytes } from '../metrics/instruments';
 import type { Storage } from '../storage/storage';
+import { isProcessAlive } from '../util/process-alive';
 
 /** A file on this machine that must be removed once used (an upload being previewed, a copy from storage). */
 export interface LocalFile {
@@ -23,17 +25,32 @@ export interface OutputTarget {
   abort(): Promise<void>;
 }
 
-/** Temporary files older than this are left by a process that was killed; removed at start. */
+/** Loose temporary files (of versions before per-conversion folders) older than this are removed at start. */
 const STALE_TEMP_MS = 24 * 3600 * 1000;
+/**
+ * A conversion's folder without a conversion row may be an upload still arriving at another
+ * instance sharing DATA_DIR; younger than this it is left to that instance.
+ */
+const ORPHAN_GRACE_MS = 10 * 60 * 1000;
+/** A preview's folder made on another machine (sharing DATA_DIR) is removed after this. */
+const FOREIGN_PREVIEW_MS = 3600 * 1000;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Which conversions may still be writing into their folder: RUNNING under a live lease. */
+export type LiveConversions = (ids: string[]) => Promise<{ live: Set<string>; known: Set<string> }>;
 
 /**
  * Uploads and outputs of conversions, by storage key (`uploads/<id>`, `outputs/<id>.xlsx`), in
  * the configured storage (the local folder or S3); the keys are what conversions record, so any
- * instance finds them. Only temporary files live on this machine's disk, under DATA_DIR/tmp,
- * each removed by whoever made it.
+ * instance finds them. Only temporary files live on this machine's disk: each conversion's in
+ * DATA_DIR/tmp/<conversion id>/ (the upload while it arrives, a copy from S3, the output while it
+ * is written), each preview's in DATA_DIR/tmp/preview-<host>-<pid>-<n>/. The folder goes when its
+ * work ends, whichever way; what a killed process left is removed by `sweep` at the next start.
  */
 export class FileStore {
   private readonly tempDir: string;
+  /** Work folders this process is using now (never swept). */
+  private readonly inUse = new Set<string>();
 
   constructor(
     readonly storage: Storage,
@@ -57,27 +74,83 @@ export class FileStore {
     return `outputs/${id}.${format.toLowerCase()}`;
   }
 
+  /** The conversion's temporary folder (DATA_DIR/tmp/<id>/), made if missing and kept from sweeps until `releaseWork`. */
+  async workFolder(id: string): Promise<string> {
+    this.inUse.add(id);
+    const dir = path.join(this.tempDir, id);
+    await fsp.mkdir(dir, { recursive: true });
+    return dir;
+  }
+
+  /** Removes the conversion's temporary folder with whatever is in it. */
+  async releaseWork(id: string): Promise<void> {
+    try {
+      await fsp.rm(path.join(this.tempDir, id), { recursive: true, force: true });
+    } finally {
+      this.inUse.delete(id);
+    }
+  }
+
+  /** Stops keeping the folder from sweeps without removing it (another worker took the conversion over). */
+  forgetWork(id: string): void {
+    this.inUse.delete(id);
+  }
+
   /** Streams an upload into storage as it arrives, never whole in memory; returns its size in bytes. */
   async saveUpload(id: string, stream: Readable, maxBytes: number): Promise<number> {
     const counted = limitedUpload(stream, maxBytes);
     try {
-      return await this.storage.put(this.uploadKey(id), counted);
+      return await this.storage.put(this.uploadKey(id), counted, { partDir: await this.workFolder(id) });
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOSPC') throw new UserInputError("The server's disk is full; try again later.", 'DISK_FULL');
       throw isUploadLimitError(err) ? fileTooLarge(maxBytes) : err;
+    } finally {
+      await this.releaseWork(id);
     }
   }
 
-  /** An upload kept on this machine only (a preview reads it once and forgets it). */
+  /** An upload kept on this machine only (a preview reads it once and forgets it), in a folder of its own. */
   async receiveTemp(stream: Readable, maxBytes: number): Promise<LocalFile> {
-    const file = this.tempFile('upload');
+    const name = `preview-${os.hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
+    const file = path.join(await this.workFolder(name), 'upload');
+    const release = () => this.releaseWork(name);
     try {
       await pipeline(limitedUpload(stream, maxBytes), fs.createWriteStream(file));
     } catch (err) {
-      await fsp.rm(file, { force: true });
+      await release();
       throw isUploadLimitError(err) ? fileTooLarge(maxBytes) : err;
     }
-    return { file, release: () => fsp.rm(file, { force: true }) };
+    return { file, release };
+  }
+
+  /**
+   * Removes the temporary folders nobody is using: a conversion's unless it is RUNNING under a
+   * live lease (or, without a conversion row, still young: an upload arriving elsewhere), a
+   * preview's whose process is gone. Run at start, after the leases of dead local processes were
+   * given back. Returns the names removed.
+   */
+  async sweep(liveConversions: LiveConversions, now = Date.now()): Promise<string[]> {
+    const names = (await fsp.readdir(this.tempDir, { withFileTypes: true })).filter((e) => e.isDirectory() && !this.inUse.has(e.name)).map((e) => e.name);
+    const ids = names.filter((n) => UUID.test(n));
+    const { live, known } = ids.length ? await liveConversions(ids) : { live: new Set<string>(), known: new Set<string>() };
+    const removed: string[] = [];
+    for (const name of names) {
+      const dir = path.join(this.tempDir, name);
+      let remove = false;
+      if (UUID.test(name)) {
+        remove = known.has(name) ? !live.has(name) : now - (await latestChange(dir)) > ORPHAN_GRACE_MS;
+      } else {
+        const preview = /^preview-(.+)-(\d+)-[0-9a-f]+$/.exec(name);
+        if (!preview) continue;
+        const [, host, pid] = preview;
+        remove = host === os.hostname() ? Number(pid) === process.pid || !isProcessAlive(Number(pid)) : now - (await latestChange(dir)) > FOREIGN_PREVIEW_MS;
+      }
+      if (remove && !this.inUse.has(name)) {
+        await fsp.rm(dir, { recursive: true, force: true });
+        removed.push(name);
+      }
+    }
+    return removed;
   }
 
   /**
@@ -87,13 +160,13 @@ export class FileStore {
    * sequential download to a per-conversion temporary file costs less than a ranged request per
    * read and keeps the readers as they are. The local folder is read in place.
    */
-  async localCopy(key: string): Promise<LocalFile> {
+  async localCopy(key: string, conversionId: string): Promise<LocalFile> {
     const inPlace = this.storage.localFile?.(key);
     if (inPlace) {
       await this.storage.get(key, { start: 0, end: 0 }).then((s) => s.destroy()); // a clear error when it is missing
       return { file: inPlace, release: async () => {} };
     }
-    const file = this.tempFile('input');
+    const file = path.join(await this.workFolder(conversionId), `input-${randomUUID().slice(0, 8)}`);
     try {
       await pipeline(await this.storage.get(key), fs.createWriteStream(file));
     } catch (err) {
@@ -110,10 +183,13 @@ export class FileStore {
     return Buffer.concat(chunks).subarray(0, bytes);
   }
 
-  /** A stream to write an output into; the object appears under its key only when whole. */
-  openOutput(key: string, contentType: string): OutputTarget {
+  /**
+   * A stream to write an output into; the object appears under its key only when whole. Its
+   * partial file (local folder) is in `partDir`, the conversion's work folder.
+   */
+  openOutput(key: string, contentType: string, partDir: string): OutputTarget {
     const stream = new PassThrough({ highWaterMark: 1024 * 1024 });
-    const done = this.storage.put(key, stream, { contentType });
+    const done = this.storage.put(key, stream, { contentType, partDir });
     // A storage failure must reach the writer (and stop it) rather than leave it waiting to drain.
     done.catch((err) => stream.destroy(err));
     return {
@@ -137,9 +213,18 @@ export class FileStore {
     await Promise.all([...keys].filter((k): k is string => Boolean(k)).map((k) => this.storage.delete(k)));
   }
 
-  private tempFile(kind: string): string {
-    return path.join(this.tempDir, `${kind}-${randomUUID()}`);
+}
+
+/** The latest modification time of a folder and its entries (a file being written keeps it recent). */
+async function latestChange(dir: string): Promise<number> {
+  let latest = 0;
+  try {
+    latest = (await fsp.stat(dir)).mtimeMs;
+    for (const name of await fsp.readdir(dir)) latest = Math.max(latest, (await fsp.stat(path.join(dir, name)).catch(() => ({ mtimeMs: 0 }))).mtimeMs);
+  } catch {
+    // gone meanwhile
   }
+  return latest;
 }
 
 /** Counts the upload's bytes (for /metrics) and stops it as soon as it passes the limit. */
@@ -165,7 +250,8 @@ function removeStaleTempFiles(dir: string): void {
   for (const name of fs.readdirSync(dir)) {
     const file = path.join(dir, name);
     try {
-      if (now - fs.statSync(file).mtimeMs > STALE_TEMP_MS) fs.rmSync(file, { force: true });
+      const stat = fs.statSync(file);
+      if (stat.isFile() && now - stat.mtimeMs > STALE_TEMP_MS) fs.rmSync(file, { force: true });
     } catch {
       // removed meanwhile by another process sharing the folder
     }

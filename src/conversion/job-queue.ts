@@ -308,6 +308,15 @@ export class JobQueue {
     return dead.map((j) => j.id);
   }
 
+  /** Of these ids, those that are conversions (`known`) and those RUNNING under a lease that holds (`live`). */
+  async liveAmong(ids: string[]): Promise<{ live: Set<string>; known: Set<string> }> {
+    const rows: { id: string; live: boolean }[] = await this.dataSource.query(
+      `SELECT id::text AS id, (status = 'RUNNING' AND lease_expires_at > now()) AS live FROM conversions WHERE id = ANY($1::uuid[])`,
+      [ids],
+    );
+    return { live: new Set(rows.filter((r) => r.live).map((r) => r.id)), known: new Set(rows.map((r) => r.id)) };
+  }
+
   async statusOf(jobId: string): Promise<Conversion['status'] | null> {
     const [row]: { status: Conversion['status'] }[] = await this.dataSource.query(`SELECT status FROM conversions WHERE id = $1`, [jobId]);
     return row?.status ?? null;

@@ -16,6 +16,7 @@ import { analyzeFile } from './analyze';
 import { AppendedColumns, renamedColumnNote } from './appended-columns';
 import { ChunkPipeline } from './chunk-pipeline';
 import { DatedPlan, resolveBoundaryPlan } from './dated-geocoding';
+import { JobLostError } from './errors';
 import type { FileStore, LocalFile, OutputTarget } from './file-store';
 import type { JobQueue, Lease } from './job-queue';
 import { LiveProgress } from './live-progress';
@@ -55,14 +56,25 @@ export class ConversionRunner {
     const timings: PhaseTimings = { analyzeMs: 0, readMs: 0, geocodeMs: 0, writeMs: 0, totalMs: 0, gridMatchedRows: 0 };
 
     const plan = await this.boundaryPlan(job, lease);
+    // Every temporary file of this run lives in the conversion's folder, removed however the run
+    // ends (what an attempt killed with its process left there goes with it too; see FileStore.sweep).
+    await store.releaseWork(job.id);
     const copyStarted = Date.now();
-    const input = await store.localCopy(job.uploadKey);
-    timings.readMs += Date.now() - copyStarted;
     let outputKey: string;
     try {
-      outputKey = await this.convert(job, lease, plan, input, signal, timings);
+      const input = await store.localCopy(job.uploadKey, job.id);
+      timings.readMs += Date.now() - copyStarted;
+      try {
+        outputKey = await this.convert(job, lease, plan, input, signal, timings);
+      } finally {
+        await input.release();
+      }
     } finally {
-      await input.release();
+      // A lease lost to another worker (not a cancel) leaves the folder to that worker: this run's
+      // own files are gone already (input released, output aborted). The worker removes the
+      // folder of a cancelled or deleted conversion.
+      if (signal.aborted && signal.reason instanceof JobLostError) store.forgetWork(job.id);
+      else await store.releaseWork(job.id);
     }
     timings.totalMs = Date.now() - started;
     await queue.complete(lease, { outputKey, timings });
@@ -86,7 +98,7 @@ export class ConversionRunner {
     const columns = await this.columns(dated, job.options.outputLanguage ?? 'KO');
     const detected = await this.noteRenamedColumns({ ...analyzed, boundaryPlan: plan, notes: [...analyzed.notes, ...boundaryAgeNotes(plan, analyzed)] }, columns, lease, !analyzed.boundaryPlan);
     await queue.setPhase(lease, 'GEOCODING');
-    const output = openOutput(store, job);
+    const output = openOutput(store, job, await store.workFolder(job.id));
     const writer = createWriter(job, detected, output, this.deps.xlsxWriterThread ?? false);
     const progress = new LiveProgress(queue, lease, this.deps.progressIntervalMs ?? 250);
     try {
@@ -169,6 +181,18 @@ export class ConversionRunner {
       const counted = first === undefined ? null : await source.countRows(first);
       if (counted !== null && counted - 1 > maxRows) throw tooManyRows(counted - 1, maxRows);
     }
+    // A workbook says how many rows each sheet uses (<dimension ref="A1:C9000000">): one that
+    // claims more than MAX_ROWS (a header row per sheet not counted) is refused before its rows
+    // are read. A sheet that claims fewer than it has is still caught after the analysis.
+    if (maxRows !== undefined && source.declaredRows) {
+      const wanted = job.options.sheets?.length ? job.options.sheets : null;
+      let declared = 0;
+      for (const name of await source.sheetNames()) {
+        if (wanted && !wanted.includes(name)) continue;
+        declared += Math.max(0, ((await source.declaredRows(name)) ?? 0) - 1);
+        if (declared > maxRows) throw tooManyRows(declared, maxRows, 'declared');
+      }
+    }
     const detected = await analyzeFile(source, job.options);
     timings.analyzeMs = Date.now() - t;
     const totalRows = detected.sheets.reduce((n, s) => n + s.dataRows, 0);
@@ -247,11 +271,12 @@ function showsBasis(plan: BoundaryPlan, detected: DetectedLayout, asOf: string |
 }
 
 /** A stream into storage for the output; the object appears under its key once whole. */
-function openOutput(store: FileStore, job: Conversion): OutputTarget {
+function openOutput(store: FileStore, job: Conversion, partDir: string): OutputTarget {
   const csv = job.options.outputFormat === 'CSV';
   return store.openOutput(
     store.outputKey(job.id, job.options.outputFormat),
     csv ? 'text/csv; charset=utf-8' : 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+    partDir,
   );
 }
 

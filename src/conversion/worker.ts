@@ -42,17 +42,39 @@ export class Worker {
   ) {}
 
   start(): void {
-    if (this.running || this.options.slots === 0) return;
+    if (this.running) return;
+    if (this.options.slots === 0) {
+      void this.sweepTemporaryFiles();
+      return;
+    }
     this.running = true;
-    this.loops = Array.from({ length: this.options.slots }, () => this.loop());
-    this.queue.releaseDeadLocalLeases(os.hostname(), isProcessAlive).then(
-      (released) => {
-        if (released.length === 0) return;
-        this.log.info(`Resuming ${released.length} conversion(s) left by a process that stopped without handing them back`);
-        this.wake();
-      },
-      (err) => this.log.error('Could not check for conversions left by a stopped process', err),
-    );
+    // The loops start once the sweep is done, so it never removes the folder of a job just claimed.
+    let startLoops!: () => void;
+    const swept = new Promise<void>((resolve) => (startLoops = resolve));
+    this.loops = Array.from({ length: this.options.slots }, () => swept.then(() => this.loop()));
+    this.queue
+      .releaseDeadLocalLeases(os.hostname(), isProcessAlive)
+      .then(
+        (released) => {
+          if (released.length === 0) return;
+          this.log.info(`Resuming ${released.length} conversion(s) left by a process that stopped without handing them back`);
+          this.wake();
+        },
+        (err) => this.log.error('Could not check for conversions left by a stopped process', err),
+      )
+      // After the leases of dead processes are given back, their conversions' folders are no one's.
+      .then(() => this.sweepTemporaryFiles())
+      .finally(startLoops);
+  }
+
+  /** Temporary folders left by conversions and previews of processes that were killed (FileStore.sweep). */
+  private async sweepTemporaryFiles(): Promise<void> {
+    try {
+      const removed = await this.store.sweep((ids) => this.queue.liveAmong(ids));
+      if (removed.length) this.log.info(`Removed ${removed.length} temporary folder(s) left by stopped conversions or previews`);
+    } catch (err) {
+      this.log.error('Could not sweep temporary files', err);
+    }
   }
 
   /** Called when a job is queued in this process, so it starts without waiting for the next poll. */
@@ -167,6 +189,7 @@ export class Worker {
         // Cancelled or deleted: nothing it made may stay, not even an output finished in the meantime.
         await this.discard(job, log);
         await this.store.deleteConversionFiles({ id: job.id, uploadKey: job.uploadKey, outputKey: null }).catch(() => {});
+        await this.store.releaseWork(job.id).catch(() => {});
         log.info(`Conversion ${job.id} ${status === 'CANCELLED' ? 'cancelled' : 'deleted'}`);
       } else {
         log.info(`Conversion ${job.id} was taken over by another worker`);

@@ -1,14 +1,22 @@
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { postgis } from '@electric-sql/pglite-postgis';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { isProcessAlive } from '../util/process-alive';
+import { startPasswordFront } from './embedded-auth';
 
 /**
  * The embedded default: PGlite (PostgreSQL compiled to WebAssembly) with PostGIS, kept in a folder,
  * served on a loopback port by pglite-socket so that TypeORM and node-postgres talk to it exactly
  * as they talk to a real server. PGlite is one backend: callers must use a single connection.
+ *
+ * The port asks for a password made up at each start (in the URL handed to this process only):
+ * pglite-socket itself listens on a Unix socket in a folder of mode 0700, and the loopback port
+ * is a front that checks the password first (embedded-auth.ts). Another local user can reach the
+ * port but not the data.
  */
 export interface EmbeddedDatabase {
   url: string;
@@ -21,14 +29,20 @@ export async function startEmbeddedDatabase(dataDir: string): Promise<EmbeddedDa
   const releaseLock = lockFolder(dir);
   try {
     const db = await PGlite.create({ dataDir: dir, extensions: { postgis } });
-    const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 1 });
+    const socketDir = privateSocketFolder(dataDir);
+    const socketPath = path.join(socketDir, 'pglite.sock');
+    fs.rmSync(socketPath, { force: true }); // left by a process that was killed
+    const server = new PGLiteSocketServer({ db, path: socketPath, maxConnections: 1 });
     await server.start();
-    const address = server.getServerConn();
+    const password = randomBytes(24).toString('hex');
+    const front = await startPasswordFront({ upstreamPath: socketPath, user: 'postgres', password });
     return {
-      url: `postgres://postgres@${address}/postgres`,
+      url: `postgres://postgres:${password}@${front.address}/postgres`,
       async stop() {
+        await front.close();
         await server.stop();
         await db.close();
+        fs.rmSync(socketDir, { recursive: true, force: true });
         releaseLock();
       },
     };
@@ -36,6 +50,23 @@ export async function startEmbeddedDatabase(dataDir: string): Promise<EmbeddedDa
     releaseLock();
     throw err;
   }
+}
+
+/** Unix socket paths are limited to about 100 bytes. */
+const MAX_SOCKET_PATH = 100;
+
+/**
+ * A folder only this user may enter, for pglite-socket's Unix socket: DATA_DIR/run, or a new
+ * folder under the system's temporary folder when DATA_DIR's path is too long for a socket.
+ */
+function privateSocketFolder(dataDir: string): string {
+  const inData = path.join(path.resolve(dataDir), 'run');
+  if (path.join(inData, 'pglite.sock').length <= MAX_SOCKET_PATH) {
+    fs.mkdirSync(inData, { recursive: true, mode: 0o700 });
+    fs.chmodSync(inData, 0o700);
+    return inData;
+  }
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'c2r-db-')); // mode 0700
 }
 
 /**

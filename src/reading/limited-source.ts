@@ -41,6 +41,9 @@ export function withLimits(source: TableSource, limits: SourceLimits): TableSour
       }
     },
     countRows: source.countRows?.bind(source),
+    declaredRows: source.declaredRows?.bind(source),
+    // Without it, renamed sheets (duplicate or invalid names) never reached a conversion's notes.
+    notes: source.notes?.bind(source),
   };
 }
 
@@ -59,10 +62,16 @@ function tooManyColumns(sheet: string, row: number, columns: number, max: number
   );
 }
 
-export function tooManyRows(rows: number, max: number): UserInputError {
+/** `declared`: the count is what the workbook's sheets say they use (<dimension>), not rows read. */
+export function tooManyRows(rows: number, max: number, declared?: 'declared'): UserInputError {
+  const n = rows.toLocaleString('en-US');
+  const limit = max.toLocaleString('en-US');
   return new UserInputError(
-    `데이터 행이 ${rows.toLocaleString('en-US')}개로 한도 ${max.toLocaleString('en-US')}개를 넘습니다. 파일을 나누어 올려 주세요. · ` +
-      `The file has ${rows.toLocaleString('en-US')} data rows, more than ${max.toLocaleString('en-US')} (MAX_ROWS); split it into smaller files.`,
+    declared
+      ? `통합 문서의 시트 범위(dimension)에 따르면 데이터 행이 ${n}개로 한도 ${limit}개를 넘습니다. 파일을 나누어 올려 주세요. · ` +
+          `The workbook's sheets declare ${n} data rows (their dimension), more than ${limit} (MAX_ROWS); split it into smaller files.`
+      : `데이터 행이 ${n}개로 한도 ${limit}개를 넘습니다. 파일을 나누어 올려 주세요. · ` +
+          `The file has ${n} data rows, more than ${limit} (MAX_ROWS); split it into smaller files.`,
     'TOO_MANY_ROWS',
   );
 }

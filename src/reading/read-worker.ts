@@ -3,7 +3,7 @@ import { openDirectSource } from './open-source';
 import { describeReadError, READ_LIMITS, cellTooLong, fileTooComplex, rowTooLong, TOO_COMPLEX, type ReadPlace } from './read-limits';
 import { RowPacker, transferablesOf } from './row-batches';
 import type { Row, TableSource } from './table-source';
-import type { FromWorker, ToWorker, WorkerInit } from './worker-protocol';
+import type { CallMethod, FromWorker, ToWorker, WorkerInit } from './worker-protocol';
 
 /**
  * The reading worker (see worker-source.ts): opens one upload with the parser and answers the
@@ -75,10 +75,17 @@ port.on('message', (message: ToWorker) => {
   }
 });
 
-async function call(id: number, method: 'sheetNames' | 'countRows' | 'notes', sheet?: string): Promise<void> {
+async function call(id: number, method: CallMethod, sheet?: string): Promise<void> {
   try {
     const s = await source();
-    const value = method === 'sheetNames' ? await s.sheetNames() : method === 'notes' ? ((await s.notes?.()) ?? []) : ((await s.countRows?.(sheet!)) ?? null);
+    const value =
+      method === 'sheetNames'
+        ? await s.sheetNames()
+        : method === 'notes'
+          ? ((await s.notes?.()) ?? [])
+          : method === 'declaredRows'
+            ? ((await s.declaredRows?.(sheet!)) ?? null)
+            : ((await s.countRows?.(sheet!)) ?? null);
     post({ id, kind: 'value', value, settings: s.settings });
   } catch (err) {
     const e = describeReadError(err, {}, init.format);

@@ -28,6 +28,12 @@ export interface TableSource {
    * allows it (CSV in a byte-scannable encoding); null when they have to be read to be counted.
    */
   countRows?(sheet: string): Promise<number | null>;
+  /**
+   * The number of the last row a sheet says it uses (an XLSX part's `<dimension ref="A1:C900">`
+   * gives 900), read from the start of the sheet without reading its rows; null when it says
+   * nothing. Unverified: a file may lie, so it serves to refuse early, never to count.
+   */
+  declaredRows?(sheet: string): Promise<number | null>;
   /** What the reader changed to make the file readable (e.g. renamed sheets), for the conversion's notes. */
   notes?(): Promise<string[]>;
 }

@@ -9,8 +9,10 @@ export interface WorkerInit {
   known?: ReadSettings;
 }
 
+export type CallMethod = 'sheetNames' | 'countRows' | 'declaredRows' | 'notes';
+
 export type ToWorker =
-  | { op: 'call'; id: number; method: 'sheetNames' | 'countRows' | 'notes'; sheet?: string }
+  | { op: 'call'; id: number; method: CallMethod; sheet?: string }
   /** Rows of `sheet`, or of every sheet when absent; `credits`: batches the worker may send ahead. */
   | { op: 'stream'; id: number; sheet?: string; credits: number }
   | { op: 'pull'; id: number }

@@ -3,7 +3,7 @@ import { UserInputError } from '../errors';
 import { describeReadError, fileTooComplex, TOO_COMPLEX, type ReadPlace } from './read-limits';
 import { unpackRows } from './row-batches';
 import type { ReadSettings, Row, SheetRows, TableSource } from './table-source';
-import type { FromWorker, ToWorker, WorkerInit } from './worker-protocol';
+import type { CallMethod, FromWorker, ToWorker, WorkerInit } from './worker-protocol';
 
 /** The reading worker's heap limit (READER_HEAP_MB); see configureReading. */
 let heapMb = 256;
@@ -86,6 +86,10 @@ export class WorkerTableSource implements TableSource {
 
   async countRows(sheet: string): Promise<number | null> {
     return (await this.call('countRows', sheet)) as number | null;
+  }
+
+  async declaredRows(sheet: string): Promise<number | null> {
+    return (await this.call('declaredRows', sheet)) as number | null;
   }
 
   async notes(): Promise<string[]> {
@@ -179,7 +183,7 @@ export class WorkerTableSource implements TableSource {
     if (m.kind === 'end' || m.kind === 'value') this.current = m.settings;
   }
 
-  private async call(method: 'sheetNames' | 'countRows' | 'notes', sheet?: string): Promise<unknown> {
+  private async call(method: CallMethod, sheet?: string): Promise<unknown> {
     const { id, channel } = this.open({ op: 'call', id: 0, method, sheet });
     try {
       const m = await channel.next();

@@ -40,6 +40,15 @@ export class XlsxSource implements TableSource {
     return renamed.map((r) => `Sheet "${r.from}" is named "${r.to}" in the output (Excel needs unique names of at most 31 characters without []:*?/\\).`);
   }
 
+  /** The last row of the sheet's `<dimension ref>` (see TableSource.declaredRows). */
+  async declaredRows(wanted: string): Promise<number | null> {
+    const { pkg, names } = await this.open();
+    const index = names.indexOf(wanted);
+    if (index < 0) throw new UserInputError(`Sheet "${wanted}" not found.`, 'UNKNOWN_SHEET');
+    const stream = pkg.sheetStream(pkg.sheets[index]);
+    return stream ? declaredLastRow(stream) : null;
+  }
+
   async *rows(wanted: string): AsyncGenerator<Row> {
     const { pkg, names } = await this.open();
     const index = names.indexOf(wanted);
@@ -78,6 +87,30 @@ async function* sheetRows(pkg: XlsxPackage, sheet: PackageSheet, id: number): As
       yield rowValues(row.values as unknown[], pkg.context.sharedStrings);
       next = number + 1;
     }
+  } finally {
+    stream.destroy();
+  }
+}
+
+/** How far into a sheet part `<dimension>` is looked for: it comes before the rows (ECMA-376 order). */
+const DIMENSION_SEARCH_CHARS = 64 * 1024;
+const DIMENSION = /<(?:[\w.-]+:)?dimension\b[^>]*?\bref\s*=\s*["']\s*\$?[A-Za-z]{0,3}\$?(\d+)(?:\s*:\s*\$?[A-Za-z]{0,3}\$?(\d+))?/;
+const SHEET_DATA = /<(?:[\w.-]+:)?sheetData\b/;
+
+/**
+ * The last row number of a sheet part's `<dimension ref="A1:C900">` (900), read from the start of
+ * the part only; null when the part has none before its rows. The stream is destroyed either way.
+ */
+export async function declaredLastRow(stream: NodeJS.ReadableStream & { destroy(): void }): Promise<number | null> {
+  let text = '';
+  try {
+    for await (const chunk of stream) {
+      text += typeof chunk === 'string' ? chunk : (chunk as Buffer).toString('utf8');
+      const m = DIMENSION.exec(text);
+      if (m) return Number(m[2] ?? m[1]);
+      if (SHEET_DATA.test(text) || text.length > DIMENSION_SEARCH_CHARS) return null;
+    }
+    return null;
   } finally {
     stream.destroy();
   }

@@ -36,10 +36,12 @@ export class ConversionResolver {
     return withUserErrors(async () => view(await ctx.services.conversions.delete(id, ctx.viewer), ctx));
   }
 
-  @Query(() => ConversionType, { nullable: true, description: "Null when unknown or another key's." })
-  async conversion(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<ConversionType | null> {
-    const found = await ctx.services.conversions.find(id, ctx.viewer);
-    return found ? view(found, ctx) : null;
+  @Query(() => ConversionType, {
+    nullable: true,
+    description: "A NOT_FOUND error (and null) when unknown or another key's: the same answer for both, as cancelConversion, deleteConversion, conversionProgress and downloads give.",
+  })
+  conversion(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<ConversionType | null> {
+    return withUserErrors(async () => view(await ctx.services.conversions.findOrFail(id, ctx.viewer), ctx));
   }
 
   @Query(() => [ConversionType], { description: "Newest first; with API keys only the key's own (an admin key sees all)." })

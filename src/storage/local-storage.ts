@@ -6,7 +6,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { StorageObjectMissingError, StorageUnavailableError } from '../errors';
 import { storageErrors } from '../metrics/instruments';
-import type { Storage } from './storage';
+import type { PutOptions, Storage } from './storage';
 
 /**
  * The default storage: files under a folder (DATA_DIR), keys as relative paths. An object is
@@ -27,9 +27,10 @@ export class LocalStorage implements Storage {
     return file;
   }
 
-  async put(key: string, body: Readable): Promise<number> {
+  async put(key: string, body: Readable, options: PutOptions = {}): Promise<number> {
     const final = this.localFile(key);
-    const temp = `${final}.${randomUUID().slice(0, 8)}.part`;
+    const partName = `${path.basename(final)}.${randomUUID().slice(0, 8)}.part`;
+    const temp = path.join(options.partDir ?? path.dirname(final), partName);
     try {
       await fsp.mkdir(path.dirname(final), { recursive: true });
       const file = fs.createWriteStream(temp);

@@ -9,11 +9,20 @@ import type { Readable } from 'node:stream';
  * Objects are written whole or not at all: `put` makes the object visible only once the body has
  * been read to its end (a rename on disk, a completed multipart upload in S3).
  */
+export interface PutOptions {
+  contentType?: string;
+  partDir?: string;
+}
+
 export interface Storage {
   /** Names the storage for people (`s3://bucket/prefix`, `local folder`), never a local path. */
   readonly description: string;
-  /** Streams `body` into the object `key`, never holding it whole in memory; its size in bytes. */
-  put(key: string, body: Readable, options?: { contentType?: string }): Promise<number>;
+  /**
+   * Streams `body` into the object `key`, never holding it whole in memory; its size in bytes.
+   * `partDir`: where a local folder keeps the object while it is written (a folder of the same
+   * file system, e.g. the conversion's temporary folder); object stores have no partial files.
+   */
+  put(key: string, body: Readable, options?: PutOptions): Promise<number>;
   /** The object's bytes, from `start` to `end` inclusive when given. */
   get(key: string, range?: { start: number; end: number }): Promise<Readable>;
   /** Its size, or null when there is no such object. */

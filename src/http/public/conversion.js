@@ -207,7 +207,11 @@ async function start() {
     $('status').textContent = '잘못된 주소입니다';
     return;
   }
-  const data = await gql(`query ($id: ID!) { conversion(id: $id) { ${FIELDS} } }`, { id });
+  // An unknown id, or another key's conversion, is a NOT_FOUND error (older servers answered null).
+  const data = await gql(`query ($id: ID!) { conversion(id: $id) { ${FIELDS} } }`, { id }).catch((err) => {
+    if (err && err.code === 'NOT_FOUND') return { conversion: null };
+    throw err;
+  });
   if (!data.conversion) {
     $('status').textContent = '그런 변환이 없습니다';
     return;
