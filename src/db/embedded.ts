@@ -28,7 +28,13 @@ export async function startEmbeddedDatabase(dataDir: string): Promise<EmbeddedDa
   fs.mkdirSync(dir, { recursive: true });
   const releaseLock = lockFolder(dir);
   try {
-    const db = await PGlite.create({ dataDir: dir, extensions: { postgis } });
+    // shared_buffers 16 MB instead of PGlite's 128 MB: its WebAssembly memory, once grown, is never
+    // given back. Measured (bench, 200,000 rows, repeat 2): idle RSS 1,023 → 918 MB, peak 1,256 →
+    // 1,149 MB, geocode phase unchanged (1.22 / 1.12 s). Most of the rest is PGlite's own: opening it
+    // with PostGIS takes the process from 131 to 861 MB (WebAssembly memory 195 MB, its in-memory
+    // file system and PostGIS's archive 235 MB of ArrayBuffers, the compiled PostgreSQL and PostGIS
+    // code); V8's lazy-compilation and no-tier-up flags changed nothing.
+    const db = await PGlite.create({ dataDir: dir, extensions: { postgis }, startParams: [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB'] });
     const socketDir = privateSocketFolder(dataDir);
     const socketPath = path.join(socketDir, 'pglite.sock');
     fs.rmSync(socketPath, { force: true }); // left by a process that was killed
