@@ -59,6 +59,8 @@ export interface HttpDeps {
 
 const PUBLIC_DIR = path.join(PROJECT_ROOT, 'src/http/public');
 const GRAPHQL_PATH = '/graphql';
+/** What a user sees of an unexpected error (the error itself is logged). */
+const INTERNAL_MESSAGE = '서버 내부 오류가 났습니다. 다시 시도해 보고, 계속되면 관리자에게 알려 주세요. · Internal server error.';
 const MAPLIBRE_DIR = path.join(PROJECT_ROOT, 'node_modules/maplibre-gl/dist');
 
 /**
@@ -98,7 +100,7 @@ export async function createHttpApp(deps: HttpDeps): Promise<{ app: express.Expr
       }
       if (formatted.extensions?.code !== 'INTERNAL_SERVER_ERROR') return formatted;
       log.error('GraphQL internal error', unwrapResolverError(error));
-      return { message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+      return { message: INTERNAL_MESSAGE, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
     },
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
@@ -166,7 +168,7 @@ export async function createHttpApp(deps: HttpDeps): Promise<{ app: express.Expr
         ? `요청 본문이 ${Math.round(deps.maxJsonBytes / 1024)} KB 한도보다 큽니다. · The request body is larger than the ${Math.round(deps.maxJsonBytes / 1024)} KB limit (MAX_JSON_KB).`
         : status < 500
           ? err.message
-          : 'Internal server error';
+          : INTERNAL_MESSAGE;
     res.status(status).json({ errors: [{ message, extensions: { code } }] });
   });
 
