@@ -182,11 +182,20 @@ const NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xm
 const XML_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n';
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
-function cellXml(v: string | number): string {
-  return typeof v === 'number' ? `<c><v>${v}</v></c>` : `<c t="inlineStr"><is><t>${esc(v)}</t></is></c>`;
+function column(i: number): string {
+  let s = '';
+  for (let n = i + 1; n > 0; n = Math.floor((n - 1) / 26)) s = String.fromCharCode(65 + ((n - 1) % 26)) + s;
+  return s;
 }
-function rowsXml(rows: (string | number)[][]): string {
-  return rows.map((r) => `<row>${r.map(cellXml).join('')}</row>`).join('');
+/** A cell as Excel writes it, with its reference (exceljs's reader needs r="…" on every cell). */
+function cellXml(v: string | number, ref: string): string {
+  return typeof v === 'number' ? `<c r="${ref}"><v>${v}</v></c>` : `<c r="${ref}" t="inlineStr"><is><t>${esc(v)}</t></is></c>`;
+}
+function rowXml(r: (string | number)[], n: number): string {
+  return `<row r="${n}">${r.map((v, i) => cellXml(v, `${column(i)}${n}`)).join('')}</row>`;
+}
+function rowsXml(rows: (string | number)[][], first = 1): string {
+  return rows.map((r, i) => rowXml(r, first + i)).join('');
 }
 function sheetXml(rows: (string | number)[][], doctype = ''): string {
   return `${XML_HEAD}${doctype}<worksheet ${NS}><sheetData>${rowsXml(rows)}</sheetData></worksheet>`;
@@ -292,7 +301,7 @@ const CASES: Case[] = [
     expect: 'COMPLETED',
     make: text(csvText([...dataRows(10), ...['1e308', '1e309', 'NaN', '-0', '0x1F', 'Infinity', '-1e-400'].flatMap((v, i) => [[100 + i, v, 37.5, v], [200 + i, 126.9, v, v]])])),
   },
-  { file: 'digits-50000.csv', what: '50,000-digit numbers', expect: 'COMPLETED', make: text(`x,y,memo\n${'1'.repeat(50_000)},${'9'.repeat(50_000)},a\n${'1'.repeat(50_000)}x,37.5,b\n126.9,37.5,c\n`) },
+  { file: 'digits-50000.csv', what: '50,000-digit numbers', expect: 'ERROR', make: text(`x,y,memo\n${'1'.repeat(50_000)},${'9'.repeat(50_000)},a\n${'1'.repeat(50_000)}x,37.5,b\n126.9,37.5,c\n`) },
   { file: 'quote-not-closed.csv', what: 'quote opened at record 300,003, never closed', expect: 'ERROR', make: (f) => writeChunks(f, (function* () {
     yield 'id,x,y,memo\n';
     for (let i = 0; i < 300_001; i++) yield `${i},${point(i).join(',')},m\n`;
@@ -340,7 +349,7 @@ const CASES: Case[] = [
     expect: 'ERROR',
     large: true,
     make: (f) =>
-      writeZip(f, workbookEntries({ sheets: [{ name: '폭탄', part: repeatedEntry('s', `${XML_HEAD}<worksheet ${NS}><sheetData>${rowsXml([HEADER])}`, `<row><c><v>126.97</v></c><c><v>37.57</v></c><c t="inlineStr"><is><t>${'폭'.repeat(300)}</t></is></c></row>`, 2 * 1024 * MB - 1024, '</sheetData></worksheet>') }] })),
+      writeZip(f, workbookEntries({ sheets: [{ name: '폭탄', part: repeatedEntry('s', `${XML_HEAD}<worksheet ${NS}><sheetData>${rowsXml([HEADER])}`, `<row><c r="A2"><v>1</v></c><c r="B2"><v>126.97</v></c><c r="C2"><v>37.57</v></c><c r="D2" t="inlineStr"><is><t>${'폭'.repeat(300)}</t></is></c></row>`, 2 * 1024 * MB - 1024, '</sheetData></worksheet>') }] })),
   },
   {
     file: 'bomb-sheet-2gib-blank.xlsx',
@@ -352,7 +361,7 @@ const CASES: Case[] = [
     file: 'bomb-cell-1gib.xlsx',
     what: 'one cell inflating to 1 GiB (a 1 MB zip)',
     expect: 'ERROR',
-    make: (f) => writeZip(f, workbookEntries({ sheets: [{ name: 'Sheet1', part: repeatedEntry('s', `${XML_HEAD}<worksheet ${NS}><sheetData>${rowsXml([HEADER])}<row><c><v>126.9</v></c><c><v>37.5</v></c><c t="inlineStr"><is><t>`, 'A', 1024 * MB, '</t></is></c></row></sheetData></worksheet>') }] })),
+    make: (f) => writeZip(f, workbookEntries({ sheets: [{ name: 'Sheet1', part: repeatedEntry('s', `${XML_HEAD}<worksheet ${NS}><sheetData>${rowsXml([HEADER])}<row r="2"><c r="A2"><v>1</v></c><c r="B2"><v>126.9</v></c><c r="C2"><v>37.5</v></c><c r="D2" t="inlineStr"><is><t>`, 'A', 1024 * MB, '</t></is></c></row></sheetData></worksheet>') }] })),
   },
   {
     file: 'bomb-shared-strings-1gib.xlsx',
@@ -370,7 +379,7 @@ const CASES: Case[] = [
     expect: 'ERROR',
     make: async (f, tmp) =>
       writeWorkbook(f, {
-        sheets: [{ name: 'Sheet1', part: `${XML_HEAD}<worksheet ${NS}><sheetData>${rowsXml([HEADER])}${Array.from({ length: 20 }, (_, i) => `<row>${cellXml(i)}${cellXml(point(i)[0])}${cellXml(point(i)[1])}<c t="s"><v>${i * 100_000}</v></c></row>`).join('')}</sheetData></worksheet>` }],
+        sheets: [{ name: 'Sheet1', part: `${XML_HEAD}<worksheet ${NS}><sheetData>${rowsXml([HEADER])}${Array.from({ length: 20 }, (_, i) => `<row r="${i + 2}">${cellXml(i, `A${i + 2}`)}${cellXml(point(i)[0], `B${i + 2}`)}${cellXml(point(i)[1], `C${i + 2}`)}<c r="D${i + 2}" t="s"><v>${i * 100_000}</v></c></row>`).join('')}</sheetData></worksheet>` }],
         sharedStrings: await streamedEntry('xl/sharedStrings.xml', tmp, (function* () {
           yield `${XML_HEAD}<sst ${NS} count="2500000" uniqueCount="2500000">`;
           for (let i = 0; i < 2_500_000; i += 1000) yield Array.from({ length: 1000 }, (_, j) => `<si><t>고유 문자열 ${i + j}</t></si>`).join('');
@@ -378,13 +387,13 @@ const CASES: Case[] = [
         })()),
       }),
   },
-  { file: 'billion-laughs-sheet.xlsx', what: 'billion laughs (DTD) in sheet XML', expect: 'ERROR', make: (f) => writeWorkbook(f, { sheets: [{ name: 'Sheet1', part: `${XML_HEAD}${billionLaughs()}<worksheet ${NS}><sheetData>${rowsXml([HEADER])}<row><c><v>126.9</v></c><c><v>37.5</v></c><c t="inlineStr"><is><t>&lol9;</t></is></c></row></sheetData></worksheet>` }] }) },
+  { file: 'billion-laughs-sheet.xlsx', what: 'billion laughs (DTD) in sheet XML', expect: 'ERROR', make: (f) => writeWorkbook(f, { sheets: [{ name: 'Sheet1', part: `${XML_HEAD}${billionLaughs()}<worksheet ${NS}><sheetData>${rowsXml([HEADER])}<row r="2"><c r="A2"><v>1</v></c><c r="B2"><v>126.9</v></c><c r="C2"><v>37.5</v></c><c r="D2" t="inlineStr"><is><t>&lol9;</t></is></c></row></sheetData></worksheet>` }] }) },
   { file: 'billion-laughs-sst.xlsx', what: 'billion laughs in sharedStrings.xml', expect: 'ERROR', make: (f) => writeWorkbook(f, { sheets: [{ name: 'Sheet1', part: sheetXml(smallWorkbook()) }], sharedStrings: `${XML_HEAD}${billionLaughs()}<sst ${NS}><si><t>&lol9;</t></si></sst>` }) },
   { file: 'billion-laughs-workbook.xlsx', what: 'billion laughs in workbook.xml (sheet name)', expect: 'ERROR', make: (f) => writeWorkbook(f, { sheets: [{ name: 'x', part: sheetXml(smallWorkbook()) }], workbookXml: `${XML_HEAD}${billionLaughs()}<workbook ${NS}><sheets><sheet name="&lol9;" sheetId="1" r:id="rId1"/></sheets></workbook>` }) },
   { file: 'xxe-workbook.xlsx', what: 'XXE (file:///etc/passwd) in workbook.xml', expect: 'ERROR', make: (f) => writeWorkbook(f, { sheets: [{ name: 'x', part: sheetXml(smallWorkbook()) }], workbookXml: `${XML_HEAD}${XXE}<workbook ${NS}><sheets><sheet name="&xxe;" sheetId="1" r:id="rId1"/></sheets></workbook>` }) },
-  { file: 'xxe-sheet.xlsx', what: 'XXE in sheet XML', expect: 'ERROR', make: (f) => writeWorkbook(f, { sheets: [{ name: 'Sheet1', part: `${XML_HEAD}${XXE}<worksheet ${NS}><sheetData>${rowsXml([HEADER])}<row><c><v>126.9</v></c><c><v>37.5</v></c><c t="inlineStr"><is><t>&xxe;</t></is></c></row></sheetData></worksheet>` }] }) },
+  { file: 'xxe-sheet.xlsx', what: 'XXE in sheet XML', expect: 'ERROR', make: (f) => writeWorkbook(f, { sheets: [{ name: 'Sheet1', part: `${XML_HEAD}${XXE}<worksheet ${NS}><sheetData>${rowsXml([HEADER])}<row r="2"><c r="A2"><v>1</v></c><c r="B2"><v>126.9</v></c><c r="C2"><v>37.5</v></c><c r="D2" t="inlineStr"><is><t>&xxe;</t></is></c></row></sheetData></worksheet>` }] }) },
   { file: 'xxe-sst.xlsx', what: 'XXE in sharedStrings.xml', expect: 'ERROR', make: (f) => writeWorkbook(f, { sheets: [{ name: 'Sheet1', part: sheetXml(smallWorkbook()) }], sharedStrings: `${XML_HEAD}${XXE}<sst ${NS}><si><t>&xxe;</t></si></sst>` }) },
-  { file: 'dtd-undefined-entity.xlsx', what: 'a DTD and an undefined entity in sheet XML', expect: 'ERROR', make: (f) => writeWorkbook(f, { sheets: [{ name: 'Sheet1', part: `${XML_HEAD}<!DOCTYPE worksheet []><worksheet ${NS}><sheetData>${rowsXml([HEADER])}<row><c><v>126.9</v></c><c><v>37.5</v></c><c t="inlineStr"><is><t>&nope;</t></is></c></row></sheetData></worksheet>` }] }) },
+  { file: 'dtd-undefined-entity.xlsx', what: 'a DTD and an undefined entity in sheet XML', expect: 'ERROR', make: (f) => writeWorkbook(f, { sheets: [{ name: 'Sheet1', part: `${XML_HEAD}<!DOCTYPE worksheet []><worksheet ${NS}><sheetData>${rowsXml([HEADER])}<row r="2"><c r="A2"><v>1</v></c><c r="B2"><v>126.9</v></c><c r="C2"><v>37.5</v></c><c r="D2" t="inlineStr"><is><t>&nope;</t></is></c></row></sheetData></worksheet>` }] }) },
 
   // Broken containers
   { file: 'truncated-30.xlsx', what: 'zip cut at 30%', expect: 'ERROR', make: (f, t) => truncatedBase(f, 0.3, t) },
@@ -438,7 +447,8 @@ const CASES: Case[] = [
     expect: 'COMPLETED',
     make: (f) => {
       const odd = ['1e308', '1e309', 'NaN', '-0', '0x1F', 'Infinity', '-1e-400', '1'.repeat(50_000)];
-      const rows = odd.flatMap((v, i) => [`<row><c><v>${100 + i}</v></c><c><v>${v}</v></c><c><v>37.5</v></c><c><v>${v}</v></c></row>`, `<row><c><v>${200 + i}</v></c><c><v>126.9</v></c><c><v>${v}</v></c><c><v>${v}</v></c></row>`]);
+      const row = (n: number, cells: string[]) => `<row r="${n}">${cells.map((v, c) => `<c r="${column(c)}${n}"><v>${v}</v></c>`).join('')}</row>`;
+      const rows = odd.flatMap((v, i) => [row(22 + 2 * i, [`${100 + i}`, v, '37.5', v]), row(23 + 2 * i, [`${200 + i}`, '126.9', v, v])]);
       return writeWorkbook(f, { sheets: [{ name: 'Sheet1', part: `${XML_HEAD}<worksheet ${NS}><sheetData>${rowsXml(smallWorkbook())}${rows.join('')}</sheetData></worksheet>` }] });
     },
   },

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
+import CFB from 'cfb';
 import iconv from 'iconv-lite';
 import { failureOf } from '../src/conversion/failures';
 import { CsvSource } from '../src/reading/csv-source';
@@ -33,6 +34,13 @@ test('files refused from their first bytes are told in Korean first, without the
       },
     );
   }
+});
+
+test('an old .xls renamed .xlsx is called an old .xls, not an encrypted workbook', () => {
+  const xls = CFB.utils.cfb_new();
+  CFB.utils.cfb_add(xls, '/Workbook', Buffer.alloc(5000, 3));
+  const head = Buffer.from(CFB.write(xls, { type: 'buffer' }) as Uint8Array).subarray(0, 8192);
+  assert.throws(() => detectInputFormat('old.xlsx', head), (err: Error & { code?: string }) => err.code === 'UNSUPPORTED_FILE' && /\.xls/.test(err.message));
 });
 
 test('UTF-16 without a BOM is read as UTF-16, not refused as binary', async () => {

@@ -19,7 +19,9 @@ export function detectInputFormat(fileName: string, head: Buffer): 'CSV' | 'XLSX
   if (head.length === 0) throw new UserInputError('빈 파일입니다(0바이트). 내용이 있는 파일을 다시 올려 주세요. · The file is empty.', 'EMPTY_FILE');
   if (head.subarray(0, 4).equals(OLE_MAGIC)) {
     // A password-protected .xlsx is an OLE container too, holding the encrypted workbook.
-    if (['.xlsx', '.xlsm'].includes(ext) || isEncryptedPackage(head)) {
+    // (the directory may lie beyond the head: then an .xlsx name decides, unless the head shows
+    // the Workbook stream of an old .xls renamed .xlsx).
+    if (isEncryptedPackage(head) || (['.xlsx', '.xlsm'].includes(ext) && !XLS_STREAMS.some((b) => head.includes(b)))) {
       throw new UserInputError(
         '암호가 걸린 통합 문서입니다(열 때 암호를 묻는 파일). 엑셀에서 암호를 해제하고 다시 저장해 올려 주세요. · ' +
           'This workbook is encrypted (protected with a password to open); save it without the password and upload it again.',
@@ -60,6 +62,8 @@ export function detectInputFormat(fileName: string, head: Buffer): 'CSV' | 'XLSX
 }
 
 const ENCRYPTED_PACKAGE = Buffer.from('EncryptedPackage', 'utf16le');
+/** The stream of a BIFF8 workbook ("Book" in BIFF5) in an OLE directory. */
+const XLS_STREAMS = [Buffer.from('Workbook', 'utf16le'), Buffer.from('Book', 'utf16le')];
 const ENCRYPTION_INFO = Buffer.from('EncryptionInfo', 'utf16le');
 
 /**
