@@ -520,6 +520,10 @@ interface Outcome {
   downloadUrl?: string | null;
 }
 
+/** The server process under test, for the polls to notice when it is gone. */
+let serverPid = 0;
+const serverGone = () => !fs.existsSync(`/proc/${serverPid}`) || /^State:\s+Z/m.test(fs.readFileSync(`/proc/${serverPid}/status`, 'utf8'));
+
 async function convert(url: string, file: string, name: string, options: Record<string, unknown> | null, timeoutMs: number): Promise<Outcome> {
   const created = await upload(url, 'createConversion', file, name, options).catch((e: Error) => ({ errors: [{ message: `upload failed: ${e.message}`, extensions: { code: 'UPLOAD_FAILED' } }] }) as GqlResult);
   const id = created.data?.createConversion?.id as string | undefined;
@@ -530,6 +534,7 @@ async function convert(url: string, file: string, name: string, options: Record<
     const c = r?.data?.conversion;
     if (c && ['COMPLETED', 'FAILED', 'CANCELLED'].includes(c.status)) return { status: c.status, code: c.errorCode, message: c.error, processedRows: c.processedRows, downloadUrl: c.downloadUrl };
     if (Date.now() > deadline) return { status: 'TIMEOUT', code: null, message: null };
+    if (!c && serverGone()) return { status: 'SERVER_DIED', code: null, message: null };
     await new Promise((res) => setTimeout(res, 500));
   }
 }
@@ -670,6 +675,7 @@ async function main(): Promise<void> {
   const startServer = async () => {
     const t = Date.now();
     const s = await ServerProcess.start(env);
+    serverPid = s.pid;
     console.log(`  server up in ${((Date.now() - t) / 1000).toFixed(1)} s (pid ${s.pid}, grid ${s.grid.state})`);
     return s;
   };
@@ -717,6 +723,7 @@ async function main(): Promise<void> {
       const bad = messageProblem(outcome.message, dataDir);
       if (bad) problems.push(`message: ${bad}`);
       if (outcome.status === 'TIMEOUT') problems.push('no answer within 30 min');
+      if (outcome.status === 'SERVER_DIED') problems.push('the server died during the conversion');
       if ((outcome.status === 'FAILED' || outcome.status === 'REFUSED') && (!outcome.code || ['INTERNAL_SERVER_ERROR', 'INTERNAL', 'WORKER_CRASHED', 'UPLOAD_FAILED'].includes(outcome.code))) problems.push(`uncoded or internal failure ${outcome.code}`);
       if (c.expect === 'COMPLETED' && outcome.status !== 'COMPLETED') problems.push('should have completed');
       if (c.expect === 'ERROR' && outcome.status === 'COMPLETED') problems.push('should have been refused');
