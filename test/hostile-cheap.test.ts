@@ -5,10 +5,13 @@ import path from 'node:path';
 import { test } from 'node:test';
 import CFB from 'cfb';
 import iconv from 'iconv-lite';
+import type { AppendedColumns } from '../src/conversion/appended-columns';
+import { CHUNK_CHARS, ChunkPipeline } from '../src/conversion/chunk-pipeline';
 import { failureOf } from '../src/conversion/failures';
 import { CsvSource } from '../src/reading/csv-source';
 import { detectEncodingOf } from '../src/reading/encoding';
 import { detectInputFormat } from '../src/reading/open-source';
+import { CsvOutputWriter } from '../src/writing/csv-writer';
 
 /** Korean first: the first letter outside quotes is Hangul (as scripts/hostile-corpus.ts checks). */
 const koreanFirst = (message: string) => /[\uAC00-\uD7A3]/.test(message.replace(/"[^"]*"/g, '').match(/\p{L}/u)?.[0] ?? '');
@@ -71,4 +74,33 @@ test('an unexpected error is stored for the user without its text', () => {
   assert.equal(failure.code, 'INTERNAL');
   assert.ok(koreanFirst(failure.message));
   assert.doesNotMatch(failure.message, /EMFILE|\/srv|Internal error:/);
+});
+
+test('a chunk closes at CHUNK_CHARS characters of text, however few rows it has', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'c2r-chunk-chars-'));
+  const input = path.join(dir, 'memo.csv');
+  const memo = '차량 운행 기록 '.repeat(3000); // 27,000 characters a row
+  const rowsPerChunk = Math.ceil(CHUNK_CHARS / (memo.length + 10)); // x (6) and y (4) are text too
+  const total = rowsPerChunk * 2 + 7;
+  fs.writeFileSync(input, ['x,y,memo', ...Array.from({ length: total }, (_, i) => `126.9${i % 10},37.5,${memo}`)].join('\n'));
+  const out = fs.createWriteStream(path.join(dir, 'out.csv'));
+  const chunks: number[] = [];
+  const sheet = { name: 'memo', headerRow: 0, header: ['x', 'y', 'memo'], xIndex: 0, yIndex: 1, dataRows: total };
+  const pipeline = new ChunkPipeline({
+    detected: { format: 'CSV', srid: 4326, sheets: [sheet], notes: [] },
+    source: await CsvSource.open(input, 'memo.csv'),
+    writer: new CsvOutputWriter(out, false),
+    columns: { headerFor: () => ({ names: [] }), valuesFor: () => [] } as unknown as AppendedColumns,
+    chunkRows: 100_000,
+    resultsFor: async (rows) => {
+      chunks.push(rows.length);
+      return rows.map(() => ({ sets: [], basis: null }));
+    },
+    signal: new AbortController().signal,
+    timings: { analyzeMs: 0, readMs: 0, geocodeMs: 0, writeMs: 0, totalMs: 0 },
+  });
+  await pipeline.writeAllSheets();
+  out.end();
+  assert.deepEqual(chunks, [rowsPerChunk, rowsPerChunk, 7]);
+  fs.rmSync(dir, { recursive: true, force: true });
 });
