@@ -345,11 +345,11 @@ const CASES: Case[] = [
   // Zip and XML bombs
   {
     file: 'bomb-sheet-2gib-rows.xlsx',
-    what: 'sheet XML inflating to 2 GiB of rows (a 2 MB zip)',
+    what: 'sheet XML inflating to 2 GiB of rows (a 6 MB zip)',
     expect: 'ERROR',
     large: true,
     make: (f) =>
-      writeZip(f, workbookEntries({ sheets: [{ name: '폭탄', part: repeatedEntry('s', `${XML_HEAD}<worksheet ${NS}><sheetData>${rowsXml([HEADER])}`, `<row><c r="A2"><v>1</v></c><c r="B2"><v>126.97</v></c><c r="C2"><v>37.57</v></c><c r="D2" t="inlineStr"><is><t>${'폭'.repeat(300)}</t></is></c></row>`, 2 * 1024 * MB - 1024, '</sheetData></worksheet>') }] })),
+      writeZip(f, workbookEntries({ sheets: [{ name: '폭탄', part: repeatedEntry('s', `${XML_HEAD}<worksheet ${NS}><sheetData>${rowsXml([HEADER])}`, `<row r="2"><c r="A2"><v>1</v></c><c r="B2"><v>126.97</v></c><c r="C2"><v>37.57</v></c><c r="D2" t="inlineStr"><is><t>${'폭'.repeat(300)}</t></is></c></row>`, 2 * 1024 * MB - 1024, '</sheetData></worksheet>') }] })),
   },
   {
     file: 'bomb-sheet-2gib-blank.xlsx',
