@@ -69,3 +69,30 @@ test('x-apollo-operation-name is accepted in place of apollo-require-preflight',
   // Not left for another test file's worker on a shared PostgreSQL.
   await server.services.conversions.cancel(body.data.createConversion.id);
 });
+
+test('a malformed part header (a control character in the file name) is BAD_REQUEST in Korean, and the server carries on', async () => {
+  const boundary = 'c2rmalformed';
+  const body =
+    `--${boundary}\r\nContent-Disposition: form-data; name="operations"\r\n\r\n` +
+    JSON.stringify({ query: 'mutation ($file: Upload!) { createConversion(file: $file) { id } }', variables: { file: null } }) +
+    `\r\n--${boundary}\r\nContent-Disposition: form-data; name="map"\r\n\r\n{"0":["variables.file"]}\r\n` +
+    `--${boundary}\r\nContent-Disposition: form-data; name="0"; filename="a\u0001b\u001b[31m.csv"\r\nContent-Type: text/csv\r\n\r\nx,y\n126.9,37.5\n\r\n--${boundary}--\r\n`;
+  for (let i = 0; i < 3; i++) {
+    // busboy reported the bad header, then a second error when destroyed, which nobody listened to:
+    // the process ended (this test file's with it).
+    const res = await fetch(server.graphqlUrl, {
+      method: 'POST',
+      headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, 'apollo-require-preflight': 'true' },
+      body: Buffer.from(body, 'latin1'),
+    });
+    const answer = (await res.json()) as { errors?: { message: string; extensions?: { code?: string } }[] };
+    // Where the parser fails after the operation was read, the file argument fails: a GraphQL error.
+    assert.ok([200, 400].includes(res.status), String(res.status));
+    assert.equal(answer.errors?.[0].extensions?.code, 'BAD_REQUEST', JSON.stringify(answer));
+    assert.match(answer.errors![0].message, /^업로드/);
+    assert.doesNotMatch(answer.errors![0].message, /Malformed|Unexpected end/);
+  }
+  const { status, body: ok } = await send(uploadForm(csvOf(1000)), { 'x-apollo-operation-name': 'CreateConversion' });
+  assert.equal(status, 200, JSON.stringify(ok));
+  await server.services.conversions.cancel(ok.data.createConversion.id);
+});

@@ -67,7 +67,8 @@ export async function inspectFile(source: TableSource, options: StoredConversion
   const missing = (wanted ?? []).filter((s) => !available.includes(s));
   if (missing.length) {
     throw new UserInputError(
-      `Sheet ${missing.map((s) => `"${s}"`).join(', ')} not found; the file has ${available.map((s) => `"${s}"`).join(', ')}.`,
+      `시트 ${missing.map((s) => `"${s}"`).join(', ')}이(가) 파일에 없습니다(있는 시트: ${available.map((s) => `"${s}"`).join(', ')}). · ` +
+        `Sheet ${missing.map((s) => `"${s}"`).join(', ')} not found; the file has ${available.map((s) => `"${s}"`).join(', ')}.`,
       'UNKNOWN_SHEET',
     );
   }
@@ -78,7 +79,7 @@ export async function inspectFile(source: TableSource, options: StoredConversion
   if (!converted.some((s) => s.dataRows > 0) || usableRows === 0) {
     const where = converted.map((s) => `"${s.name}"`).join(', ');
     throw new UserInputError(
-      `The coordinate columns of sheet ${where} hold no numbers in any row; there is nothing to look up.`,
+      `시트 ${where}의 좌표 열에 숫자가 있는 행이 하나도 없어 찾을 것이 없습니다. · The coordinate columns of sheet ${where} hold no numbers in any row; there is nothing to look up.`,
       'NO_COORDINATES',
     );
   }
@@ -113,7 +114,8 @@ function noCoordinates(sheets: DetectedSheet[], options: StoredConversionOptions
       : `as ${describeSrid(options.srid)}, the srid option`;
   const advice = options.srid === undefined ? '' : ` If they are longitude/latitude, leave srid out or set it to 4326.`;
   return new UserInputError(
-    `No coordinate columns found (columns ${columns}). Tried header names (x/y, lon/lat, 경도/위도, …) and the values of ` +
+    `좌표 열을 찾지 못했습니다. 경도/위도(x/y, lon/lat) 같은 머리글을 붙이거나 xColumn과 yColumn 옵션으로 좌표 열을 지정해 주세요. · ` +
+      `No coordinate columns found (columns ${columns}). Tried header names (x/y, lon/lat, 경도/위도, …) and the values of ` +
       `every pair of numeric columns ${systems} over Korea. Name them x/y, lon/lat, 경도/위도, or set xColumn and yColumn.${advice}`,
     'NO_COORDINATES',
   );

@@ -10,6 +10,19 @@ import type { CoordinateColumns, RowResult } from './resume-ledger';
 const SAMPLE_ROWS = 200;
 /** Rows written between two turns of the event loop (see writeChunk). */
 const WRITE_SLICE_ROWS = 250;
+/**
+ * Characters of text a chunk may hold, whatever CHUNK_ROWS says: memory holds three chunks, and
+ * 100,000 rows with a 4 KiB memo each (a legitimate 400 MB CSV) were ~500 MB of strings per
+ * chunk, past the server's 320 MB heap (the process died). 12 million characters are at most
+ * ~24 MB of string data per chunk; rows of under 120 characters still come 100,000 to a chunk.
+ */
+export const CHUNK_CHARS = 12_000_000;
+
+function textLength(row: Row): number {
+  let n = 0;
+  for (const cell of row) if (typeof cell === 'string') n += cell.length;
+  return n;
+}
 
 export interface PipelineParts {
   detected: DetectedLayout;
@@ -72,6 +85,7 @@ export class ChunkPipeline {
     const appendedHeader = columns.headerFor(sheet.header).names;
     const leading: Row[] = [];
     let pending: Row[] = [];
+    let pendingChars = 0;
     let inFlight: { rows: Row[]; results: Promise<RowResult[]> } | null = null;
     let started = false;
     // Started with the first geocoded chunk in hand, so the appended columns (주소 …) are sized
@@ -113,10 +127,12 @@ export class ChunkPipeline {
         if (index < sheet.headerRow) leading.push(row);
         else if (index > sheet.headerRow) {
           pending.push(row);
+          pendingChars += textLength(row);
           if (this.parts.progress) this.parts.progress.readRows++;
-          if (pending.length >= chunkRows) {
+          if (pending.length >= chunkRows || pendingChars >= CHUNK_CHARS) {
             const full = pending;
             pending = [];
+            pendingChars = 0;
             await handOver(full);
           }
         }

@@ -30,8 +30,12 @@ export function failureOf(err: unknown): { code: string; message: string } {
   if (err instanceof UserInputError) return { code: err.code, message: err.message };
   // Storage errors name the storage (s3://bucket/prefix) and the cause, never a local path.
   if (err instanceof StorageUnavailableError || err instanceof StorageObjectMissingError) return { code: err.code, message: err.message };
-  if (isDiskFull(err)) return { code: 'DISK_FULL', message: "The server's disk is full; the conversion stopped. Try again later." };
-  return { code: 'INTERNAL', message: `Internal error: ${(err as Error)?.message ?? String(err)}` };
+  if (isDiskFull(err)) return { code: 'DISK_FULL', message: "서버의 디스크가 가득 차 변환이 멈췄습니다. 잠시 후 다시 시도해 주세요. · The server's disk is full; the conversion stopped. Try again later." };
+  // The cause is logged by the worker; its text (library messages, paths) is not for users.
+  return {
+    code: 'INTERNAL',
+    message: '서버 내부 문제로 변환이 멈췄습니다. 다시 시도해 보고, 계속되면 관리자에게 알려 주세요. · The conversion stopped on a problem inside the server; try again, and tell the administrator if it persists.',
+  };
 }
 
 /** The error, the driver error TypeORM wraps and any `cause` chain. */

@@ -19,7 +19,7 @@ import { corsHandler, type CorsOrigins } from './cors';
 import { downloadHandler } from './downloads';
 import { graphqlIde } from './graphql-ide';
 import { baseUrlFromHeaders, contextFactory } from './request-context';
-import { answerAfterBody, requirePreflightHeader } from './upload-requests';
+import { answerAfterBody, malformedUploadMessage, requirePreflightHeader } from './upload-requests';
 import { attachWebSockets } from './websockets';
 import { tileHandler } from './tiles';
 import type { TileService } from '../tiles/tile-service';
@@ -27,6 +27,7 @@ import type { InteriorGridCache } from '../geocode/interior-grid-cache';
 import type { SqlFunctionsStatus } from '../db/function-drift';
 import { healthHandler, readyHandler } from './health';
 import { PROJECT_ROOT } from '../project-root';
+import { uploadParserError } from '../resolvers/upload';
 import { isTokenLimitError, QUERY_LIMITS, QUERY_TOO_COMPLEX, queryLimitRules } from '../schema/query-limits';
 
 /** Largest WebSocket message: a GraphQL operation is a few KB; ws's default is 100 MiB. */
@@ -59,6 +60,8 @@ export interface HttpDeps {
 
 const PUBLIC_DIR = path.join(PROJECT_ROOT, 'src/http/public');
 const GRAPHQL_PATH = '/graphql';
+/** What a user sees of an unexpected error (the error itself is logged). */
+const INTERNAL_MESSAGE = '서버 내부 오류가 났습니다. 다시 시도해 보고, 계속되면 관리자에게 알려 주세요. · Internal server error.';
 const MAPLIBRE_DIR = path.join(PROJECT_ROOT, 'node_modules/maplibre-gl/dist');
 
 /**
@@ -97,8 +100,11 @@ export async function createHttpApp(deps: HttpDeps): Promise<{ app: express.Expr
         return { message: formatted.message, extensions: { code: QUERY_TOO_COMPLEX } };
       }
       if (formatted.extensions?.code !== 'INTERNAL_SERVER_ERROR') return formatted;
+      // An upload whose multipart body broke off fails the file argument before any resolver runs.
+      const upload = uploadParserError(unwrapResolverError(error));
+      if (upload) return { message: upload.message, extensions: { code: upload.code } };
       log.error('GraphQL internal error', unwrapResolverError(error));
-      return { message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+      return { message: INTERNAL_MESSAGE, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
     },
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
@@ -165,8 +171,10 @@ export async function createHttpApp(deps: HttpDeps): Promise<{ app: express.Expr
       tooLarge === 'REQUEST_TOO_LARGE'
         ? `요청 본문이 ${Math.round(deps.maxJsonBytes / 1024)} KB 한도보다 큽니다. · The request body is larger than the ${Math.round(deps.maxJsonBytes / 1024)} KB limit (MAX_JSON_KB).`
         : status < 500
-          ? err.message
-          : 'Internal server error';
+          ? req.is('multipart/form-data')
+            ? malformedUploadMessage(err)
+            : err.message
+          : INTERNAL_MESSAGE;
     res.status(status).json({ errors: [{ message, extensions: { code } }] });
   });
 

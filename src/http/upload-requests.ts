@@ -1,5 +1,52 @@
 import type http from 'node:http';
+import { createRequire } from 'node:module';
 import type { NextFunction, Request, Response } from 'express';
+
+/**
+ * busboy 1.6's multipart parser emits 'error' for a malformed part header (a control character in
+ * a file name is enough) without destroying itself; graphql-upload-minimal 1.6 then destroys it,
+ * and the parser emits a second 'error' ("Unexpected end of form") after graphql-upload-minimal's
+ * once('error') listener is gone: an unhandled 'error' event, which ended the whole process with
+ * every conversion in it. Here a parser that has already reported an error does not report
+ * another when it is destroyed (the first one has failed the request). Patched on the prototype
+ * of the one busboy graphql-upload-minimal loads (packages stay external in the bundle).
+ */
+function guardMultipartParser(): void {
+  const require = createRequire(import.meta.url);
+  const uploadPackage = require.resolve('graphql-upload-minimal');
+  const Multipart = createRequire(uploadPackage)('busboy/lib/types/multipart.js') as { prototype: MultipartProto };
+  const proto = Multipart.prototype;
+  if (proto[GUARDED]) return;
+  proto[GUARDED] = true;
+  const emit = proto.emit;
+  proto.emit = function (this: MultipartProto, event: string | symbol, ...args: unknown[]) {
+    if (event === 'error') this[REPORTED] = true;
+    return emit.call(this, event, ...args);
+  };
+  const destroy = proto._destroy;
+  proto._destroy = function (this: MultipartProto, err: Error | null, cb: (e?: Error | null) => void) {
+    return destroy.call(this, err, (e?: Error | null) => cb(err ?? (this[REPORTED] ? null : e)));
+  };
+}
+const GUARDED = Symbol('c2r.guarded');
+const REPORTED = Symbol('c2r.reported');
+interface MultipartProto {
+  [GUARDED]?: boolean;
+  [REPORTED]?: boolean;
+  emit(event: string | symbol, ...args: unknown[]): boolean;
+  _destroy(err: Error | null, cb: (e?: Error | null) => void): void;
+}
+guardMultipartParser();
+
+/**
+ * What a client is told of a multipart body the upload parser could not read: Korean first; the
+ * parser's own text only where it is graphql-upload-minimal's description of the protocol (an
+ * HttpError with a status), never busboy's.
+ */
+export function malformedUploadMessage(err: Error & { status?: number }): string {
+  const ko = '업로드 요청을 읽을 수 없습니다(multipart/form-data 형식 오류). 파일 이름에 제어 문자가 있으면 이름을 바꿔 다시 올려 주세요.';
+  return err.status ? `${ko} · ${err.message}` : `${ko} · The upload request (multipart/form-data) could not be read.`;
+}
 
 /**
  * How much more than the largest accepted upload is read and discarded to deliver a refusal: a

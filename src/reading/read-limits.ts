@@ -12,8 +12,13 @@ export const READ_LIMITS = {
   rowChars: 1_048_576,
   /** Cells in one row, beyond Excel's 16,384 columns (MAX_COLUMNS usually refuses far earlier). */
   rowCells: 20_000,
-  /** Entries of a workbook's shared-strings table. */
-  sharedStrings: 2_000_000,
+  /**
+   * Entries of a workbook's shared-strings table, all held by the reader while it reads the
+   * sheets. At 2,000,000 a workbook of 2.5 million distinct strings took the server's RSS from
+   * ~290 MB to 546 MB before it was refused (scripts/hostile-corpus.ts, PostgreSQL), too close to
+   * the 600 MB the server keeps under; a million is more than one sheet's rows.
+   */
+  sharedStrings: 1_000_000,
   /** Inflated bytes of a worksheet part. */
   sheetPartBytes: 1536 * 1024 * 1024,
   /** Inflated bytes of any other part (workbook, relationships, styles, shared strings). */

@@ -52,7 +52,7 @@ export class XlsxSource implements TableSource {
   async *rows(wanted: string): AsyncGenerator<Row> {
     const { pkg, names } = await this.open();
     const index = names.indexOf(wanted);
-    if (index < 0) throw new UserInputError(`Sheet "${wanted}" not found.`, 'UNKNOWN_SHEET');
+    if (index < 0) throw new UserInputError(`시트 "${wanted}"이(가) 파일에 없습니다. · Sheet "${wanted}" not found.`, 'UNKNOWN_SHEET');
     yield* sheetRows(pkg, pkg.sheets[index], index + 1);
   }
 

@@ -1,5 +1,6 @@
 import { GraphQLError } from 'graphql';
 import { StorageObjectMissingError, StorageUnavailableError, UserInputError } from '../errors';
+import { uploadParserError } from './upload';
 
 /**
  * Turns a service's UserInputError into a GraphQL error with `extensions.code` (BAD_USER_INPUT,
@@ -7,6 +8,8 @@ import { StorageObjectMissingError, StorageUnavailableError, UserInputError } fr
  * formatter, so internals never leak to clients.
  */
 export function toGraphQLError(err: unknown): unknown {
+  // An upload that broke off while its stream was being stored.
+  err = uploadParserError(err) ?? err;
   if (err instanceof UserInputError || err instanceof StorageUnavailableError || err instanceof StorageObjectMissingError) {
     return new GraphQLError(err.message, { extensions: { code: err.code } });
   }
