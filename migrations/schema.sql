@@ -83,32 +83,6 @@ BEGIN
                            ORDER BY b.id LIMIT 1) h
      WHERE NOT polygon_driven
   ),
-  shallow AS MATERIALIZED (
-    SELECT DISTINCT ON (s.row_no) s.row_no, s.boundary_id, s.level
-      FROM (
-        SELECT h.row_no, b.id AS boundary_id, b.level
-          FROM boundaries b
-          CROSS JOIN LATERAL (SELECT cp.row_no FROM chunk_points cp
-                               WHERE ST_Intersects(b.geom, cp.geom) OFFSET 0) h
-         WHERE polygon_driven AND b.set_id = p_set_id AND b.level = ANY(p_shallower)
-        UNION ALL
-        SELECT cp.row_no, h.boundary_id, h.level
-          FROM chunk_points cp
-          CROSS JOIN LATERAL (SELECT b.id AS boundary_id, b.level FROM boundaries b
-                               WHERE b.set_id = p_set_id AND b.level = ANY(p_shallower) AND ST_Intersects(b.geom, cp.geom)
-                               ORDER BY b.level DESC, b.id LIMIT 1) h
-         WHERE NOT polygon_driven AND NOT EXISTS (SELECT 1 FROM hits x WHERE x.row_no = cp.row_no)
-      ) s
-     WHERE cardinality(p_shallower) > 0 AND NOT EXISTS (SELECT 1 FROM hits x WHERE x.row_no = s.row_no)
-     ORDER BY s.row_no, s.level DESC, s.boundary_id
-  ),
-  settled AS MATERIALIZED (
-    SELECT s.row_no, s.boundary_id
-      FROM shallow s JOIN chunk_points cp ON cp.row_no = s.row_no
-     WHERE NOT EXISTS (SELECT 1 FROM boundary_pieces bp
-                        WHERE bp.set_id = p_set_id AND bp.level > s.level
-                          AND bp.geom && ST_Expand(cp.geom, 1e-6) AND ST_DWithin(bp.geom, cp.geom, 1e-6))
-  ),
   near AS MATERIALIZED (
     SELECT cl.row_no, near.boundary_id, nullif(near.d, 0) AS distance_m
       FROM chunk_points cl
@@ -130,18 +104,16 @@ BEGIN
       ) near
      WHERE cl.geom IS NOT NULL AND (cardinality(p_shallower) > 0 OR p_max_distance > 0)
        AND NOT EXISTS (SELECT 1 FROM hits h WHERE h.row_no = cl.row_no)
-       AND NOT EXISTS (SELECT 1 FROM settled s WHERE s.row_no = cl.row_no)
   )
-  SELECT p.row_no, coalesce(h.boundary_id, st.boundary_id, n.boundary_id),
+  SELECT p.row_no, coalesce(h.boundary_id, n.boundary_id),
          (CASE WHEN p.geom IS NULL THEN 3
-               WHEN h.boundary_id IS NOT NULL OR st.boundary_id IS NOT NULL THEN 0
+               WHEN h.boundary_id IS NOT NULL THEN 0
                WHEN n.boundary_id IS NULL THEN 2
                WHEN n.distance_m IS NULL THEN 0
                ELSE 1 END)::smallint,
          n.distance_m::real, p.reason
     FROM chunk_points p
     LEFT JOIN hits h ON h.row_no = p.row_no
-    LEFT JOIN settled st ON st.row_no = p.row_no
     LEFT JOIN near n ON n.row_no = p.row_no;
 
   DROP TABLE chunk_points;
