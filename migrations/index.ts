@@ -16,7 +16,6 @@ import { ConversionSummaries1764000000016 } from './1764000000016-ConversionSumm
 import { StorageKeys1764000000017 } from './1764000000017-StorageKeys';
 import { DatedBoundarySets1764000000018 } from './1764000000018-DatedBoundarySets';
 import { RepairTransformedBoundaries1764000000022 } from './1764000000022-RepairTransformedBoundaries';
-import { GeocodePointsShallowerJoin1764000000023 } from './1764000000023-GeocodePointsShallowerJoin';
 
 /** Listed explicitly (not globbed) so the same list works under tsx, a bundler or compiled output. */
 export const migrations = [
@@ -38,5 +37,4 @@ export const migrations = [
   StorageKeys1764000000017,
   DatedBoundarySets1764000000018,
   RepairTransformedBoundaries1764000000022,
-  GeocodePointsShallowerJoin1764000000023,
 ];

@@ -16,14 +16,7 @@
 --    point-driven instead: each point probes the boundaries' index (~45 µs a point). Both are
 --    spelled as LATERAL joins so the planner keeps the chosen order (at 2,600 points it picked
 --    point-driven, taking 40% longer);
--- 3. the points no deepest polygon contains but a shallower one does (in a set in the official
---    TL_SCCO layout, 리 cover only 읍/면, so every point in a 동 area that the interior grid leaves
---    over), set-based like step 2 over the shallower levels' polygons: the deepest containing
---    level, then the lowest id, as step 4 would rank them. A point with a deeper level's piece
---    within 1e-6° (at least 8 cm, more than step 4's 1 cm) is left to step 4, which may call it
---    NEAREST to that piece; one at a time, these points cost a search through every piece around
---    them and made a TL_SCCO chunk twice as slow as a KOSTAT one;
--- 4. the points no polygon contains (at sea, in gaps, on a border), one at a time because
+-- 3. the points no deepest polygon contains (at sea, in gaps, on a border), one at a time because
 --    they are few, against boundary_pieces (small pieces with tight boxes; whole provinces took
 --    ~10 ms a point). A piece of a shallower level that contains the point counts as distance 0,
 --    so the deepest containing level wins (OK); else the closest polygon within p_max_distance,
@@ -37,10 +30,10 @@
 --    111,320 m, of latitude at least 110,540 m); the spheroid distance decides. The caller makes
 --    sure the set's pieces exist.
 --
--- Steps 2 to 4 are one query (CTEs, not temporary tables: each of those cost a create and a drop).
+-- Steps 2 and 3 are one query (CTEs, not temporary tables: each of those cost a create and a drop).
 -- o_result is a code of result-codes.ts: 0 OK, 1 NEAREST, 2 NO_MATCH, 3 INVALID.
 --
--- This is the text the migrations leave installed (migration 1764000000023), and the server
+-- This is the text the migrations leave installed (migration 1764000000011), and the server
 -- checks at start that the database holds exactly it (src/db/function-drift.ts). To change the
 -- function, change this file and add a migration that carries the whole new text.
 CREATE OR REPLACE FUNCTION c2r_geocode_points(
@@ -93,32 +86,6 @@ BEGIN
                            ORDER BY b.id LIMIT 1) h
      WHERE NOT polygon_driven
   ),
-  shallow AS MATERIALIZED (
-    SELECT DISTINCT ON (s.row_no) s.row_no, s.boundary_id, s.level
-      FROM (
-        SELECT h.row_no, b.id AS boundary_id, b.level
-          FROM boundaries b
-          CROSS JOIN LATERAL (SELECT cp.row_no FROM chunk_points cp
-                               WHERE ST_Intersects(b.geom, cp.geom) OFFSET 0) h
-         WHERE polygon_driven AND b.set_id = p_set_id AND b.level = ANY(p_shallower)
-        UNION ALL
-        SELECT cp.row_no, h.boundary_id, h.level
-          FROM chunk_points cp
-          CROSS JOIN LATERAL (SELECT b.id AS boundary_id, b.level FROM boundaries b
-                               WHERE b.set_id = p_set_id AND b.level = ANY(p_shallower) AND ST_Intersects(b.geom, cp.geom)
-                               ORDER BY b.level DESC, b.id LIMIT 1) h
-         WHERE NOT polygon_driven AND NOT EXISTS (SELECT 1 FROM hits x WHERE x.row_no = cp.row_no)
-      ) s
-     WHERE cardinality(p_shallower) > 0 AND NOT EXISTS (SELECT 1 FROM hits x WHERE x.row_no = s.row_no)
-     ORDER BY s.row_no, s.level DESC, s.boundary_id
-  ),
-  settled AS MATERIALIZED (
-    SELECT s.row_no, s.boundary_id
-      FROM shallow s JOIN chunk_points cp ON cp.row_no = s.row_no
-     WHERE NOT EXISTS (SELECT 1 FROM boundary_pieces bp
-                        WHERE bp.set_id = p_set_id AND bp.level > s.level
-                          AND bp.geom && ST_Expand(cp.geom, 1e-6) AND ST_DWithin(bp.geom, cp.geom, 1e-6))
-  ),
   near AS MATERIALIZED (
     SELECT cl.row_no, near.boundary_id, nullif(near.d, 0) AS distance_m
       FROM chunk_points cl
@@ -140,18 +107,16 @@ BEGIN
       ) near
      WHERE cl.geom IS NOT NULL AND (cardinality(p_shallower) > 0 OR p_max_distance > 0)
        AND NOT EXISTS (SELECT 1 FROM hits h WHERE h.row_no = cl.row_no)
-       AND NOT EXISTS (SELECT 1 FROM settled s WHERE s.row_no = cl.row_no)
   )
-  SELECT p.row_no, coalesce(h.boundary_id, st.boundary_id, n.boundary_id),
+  SELECT p.row_no, coalesce(h.boundary_id, n.boundary_id),
          (CASE WHEN p.geom IS NULL THEN 3
-               WHEN h.boundary_id IS NOT NULL OR st.boundary_id IS NOT NULL THEN 0
+               WHEN h.boundary_id IS NOT NULL THEN 0
                WHEN n.boundary_id IS NULL THEN 2
                WHEN n.distance_m IS NULL THEN 0
                ELSE 1 END)::smallint,
          n.distance_m::real, p.reason
     FROM chunk_points p
     LEFT JOIN hits h ON h.row_no = p.row_no
-    LEFT JOIN settled st ON st.row_no = p.row_no
     LEFT JOIN near n ON n.row_no = p.row_no;
 
   DROP TABLE chunk_points;
