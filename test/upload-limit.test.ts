@@ -18,7 +18,7 @@ test('a file over the upload limit is a FILE_TOO_LARGE error; nothing is stored'
   const before = await countConversions();
   const big = await uploadConversion(server.graphqlUrl, path.join(FIXTURES, 'inner-centroids-5179.tsv'), { srid: 5179 });
   assert.equal(big.body.errors?.[0].extensions?.code, 'FILE_TOO_LARGE', JSON.stringify(big.body));
-  assert.equal(big.body.errors![0].message, 'The file is larger than the 51 KB upload limit (MAX_UPLOAD_MB).');
+  assert.equal(big.body.errors![0].message, '파일이 업로드 한도(51 KB)보다 큽니다. 파일을 나누어 올리거나 관리자에게 MAX_UPLOAD_MB를 늘려 달라고 하세요. · The file is larger than the 51 KB upload limit (MAX_UPLOAD_MB).');
   assert.deepEqual(fs.readdirSync(path.join(server.dataDir, 'uploads')), []);
   assert.equal(await countConversions(), before, 'no conversion was created');
 

@@ -102,7 +102,7 @@ export class FileStore {
     try {
       return await this.storage.put(this.uploadKey(id), counted, { partDir: await this.workFolder(id) });
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOSPC') throw new UserInputError("The server's disk is full; try again later.", 'DISK_FULL');
+      if ((err as NodeJS.ErrnoException).code === 'ENOSPC') throw new UserInputError("서버의 디스크가 가득 찼습니다. 잠시 후 다시 시도해 주세요. · The server's disk is full; try again later.", 'DISK_FULL');
       throw isUploadLimitError(err) ? fileTooLarge(maxBytes) : err;
     } finally {
       await this.releaseWork(id);
@@ -268,5 +268,5 @@ export function isUploadLimitError(err: unknown): boolean {
 export function fileTooLarge(maxBytes: number): UserInputError {
   const mb = maxBytes / 1024 / 1024;
   const limit = mb >= 10 ? `${Math.round(mb)} MB` : mb >= 1 ? `${mb.toFixed(1)} MB` : `${Math.round(maxBytes / 1024)} KB`;
-  return new UserInputError(`The file is larger than the ${limit} upload limit (MAX_UPLOAD_MB).`, 'FILE_TOO_LARGE');
+  return new UserInputError(`파일이 업로드 한도(${limit})보다 큽니다. 파일을 나누어 올리거나 관리자에게 MAX_UPLOAD_MB를 늘려 달라고 하세요. · The file is larger than the ${limit} upload limit (MAX_UPLOAD_MB).`, 'FILE_TOO_LARGE');
 }
