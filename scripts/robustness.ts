@@ -464,7 +464,8 @@ async function main(): Promise<void> {
     // with its DATA_DIR) would otherwise be claimed first.
     const admin = new pg.Client({ connectionString: databaseUrl });
     await admin.connect();
-    await admin.query(`UPDATE conversions SET status = 'CANCELLED', phase = 'DONE', finished_at = now() WHERE status IN ('QUEUED', 'RUNNING')`);
+    const [{ migrated }] = (await admin.query(`SELECT to_regclass('conversions') IS NOT NULL AS migrated`)).rows;
+    if (migrated) await admin.query(`UPDATE conversions SET status = 'CANCELLED', phase = 'DONE', finished_at = now() WHERE status IN ('QUEUED', 'RUNNING')`);
     await admin.end();
   }
   const only = process.argv.slice(2);
