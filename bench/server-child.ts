@@ -74,7 +74,7 @@ async function compareGrid(setName: string, count: number) {
     const points = Array.from({ length: Math.min(20_000, count - from) }, next);
     const input = { xs: Float64Array.from(points, (p) => p[0]), ys: Float64Array.from(points, (p) => p[1]), invalidReasons: new Map<number, string>() };
     const base = { setId: set.id, srid: 4326, maxDistanceMeters: config.maxDistanceMeters, levelsDeepestFirst, input };
-    const withGrid = await geocodeChunk(server.db.dataSource.manager, { ...base, grid: gridOfSet, boxes: catalog.boxes(levelsDeepestFirst[0]) });
+    const withGrid = await geocodeChunk(server.db.dataSource.manager, { ...base, grid: gridOfSet, boxes: catalog.boxes(levelsDeepestFirst[0]), shallowerBoxes: levelsDeepestFirst.length > 1 ? catalog.boxes(levelsDeepestFirst[1]) : null });
     const alone = await geocodeChunk(server.db.dataSource.manager, { ...base, grid: null, boxes: null });
     gridMatches += withGrid.gridMatches;
     for (let i = 0; i < points.length; i++) {

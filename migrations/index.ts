@@ -16,6 +16,7 @@ import { ConversionSummaries1764000000016 } from './1764000000016-ConversionSumm
 import { StorageKeys1764000000017 } from './1764000000017-StorageKeys';
 import { DatedBoundarySets1764000000018 } from './1764000000018-DatedBoundarySets';
 import { RepairTransformedBoundaries1764000000022 } from './1764000000022-RepairTransformedBoundaries';
+import { GeocodePointsMidLevel1764000000023 } from './1764000000023-GeocodePointsMidLevel';
 
 /** Listed explicitly (not globbed) so the same list works under tsx, a bundler or compiled output. */
 export const migrations = [
@@ -37,4 +38,5 @@ export const migrations = [
   StorageKeys1764000000017,
   DatedBoundarySets1764000000018,
   RepairTransformedBoundaries1764000000022,
+  GeocodePointsMidLevel1764000000023,
 ];

@@ -47,7 +47,7 @@ describe(`mosaic interior grid on the TL_SCCO fixture against PostGIS alone (${o
 
   async function compare(input: ChunkInput, maxDistanceMeters: number): Promise<GeocodedChunk> {
     const geocode = (request: ChunkRequest) => geocodeChunk(server.db.dataSource.manager, request);
-    const withGrid = await geocode({ ...base, input, srid: 4326, maxDistanceMeters, grid, boxes: catalog.boxes(base.levelsDeepestFirst[0]) });
+    const withGrid = await geocode({ ...base, input, srid: 4326, maxDistanceMeters, grid, boxes: catalog.boxes(base.levelsDeepestFirst[0]), shallowerBoxes: catalog.boxes(base.levelsDeepestFirst[1]) });
     const postgisOnly = await geocode({ ...base, input, srid: 4326, maxDistanceMeters, grid: null, boxes: null });
     assert.equal(postgisOnly.gridMatches, 0);
     for (let i = 0; i < input.xs.length; i++) {

@@ -39,7 +39,7 @@ describe('SQL functions: the .sql texts and the drift check', () => {
   test('c2r_geocode_points.sql returns the result codes of result-codes.ts', () => {
     const sql = geocodeSqlFunctions().find((f) => f.name === 'c2r_geocode_points')!.sql;
     assert.ok(sql.includes(`CASE WHEN p.geom IS NULL THEN ${RESULT_CODE.INVALID}\n`));
-    assert.ok(sql.includes(`WHEN h.boundary_id IS NOT NULL THEN ${RESULT_CODE.OK}\n`));
+    assert.ok(sql.includes(`WHEN h.boundary_id IS NOT NULL OR st.boundary_id IS NOT NULL THEN ${RESULT_CODE.OK}\n`));
     assert.ok(sql.includes(`WHEN n.boundary_id IS NULL THEN ${RESULT_CODE.NO_MATCH}\n`));
     assert.ok(sql.includes(`WHEN n.distance_m IS NULL THEN ${RESULT_CODE.OK}\n`));
     assert.ok(sql.includes(`ELSE ${RESULT_CODE.NEAREST} END)::smallint`));
@@ -60,7 +60,7 @@ describe('SQL functions: the .sql texts and the drift check', () => {
       assert.match(describeDrift(report).join('\n'), /c2r_try_transform differs from src\/geocode\/sql\/c2r_try_transform\.sql/);
 
       await db.dataSource.query(
-        `DROP FUNCTION c2r_geocode_points(bytea, integer[], integer, integer, integer, integer, integer[], float8, integer[])`,
+        `DROP FUNCTION c2r_geocode_points(bytea, integer[], integer, integer, integer, integer, integer[], float8, integer[], integer[])`,
       );
       report = await checkFunctionDrift(db.dataSource, geocodeSqlFunctions());
       assert.equal(report.functions[1].state, 'missing');

@@ -45,16 +45,23 @@ export class PolygonBoxes {
     return this.ids.length;
   }
 
-  /** Ids (ascending) of the polygons whose box holds at least one of the points (xs[k], ys[k]). */
-  holdingAny(xs: Float64Array, ys: Float64Array): number[] {
+  /**
+   * Ids (ascending) of the polygons whose box holds at least one of the points (xs[k], ys[k]), or
+   * comes within `margin` degrees of one.
+   */
+  holdingAny(xs: Float64Array, ys: Float64Array, margin = 0): number[] {
     const hit = new Uint8Array(this.ids.length);
     for (let p = 0; p < xs.length; p++) {
       const x = xs[p];
       const y = ys[p];
-      const bucket = this.buckets.get(bucketKey(cell(x), cell(y)));
-      if (!bucket) continue;
-      for (const k of bucket) {
-        if (!hit[k] && x >= this.xmin[k] && x <= this.xmax[k] && y >= this.ymin[k] && y <= this.ymax[k]) hit[k] = 1;
+      for (let i = cell(x - margin); i <= cell(x + margin); i++) {
+        for (let j = cell(y - margin); j <= cell(y + margin); j++) {
+          const bucket = this.buckets.get(bucketKey(i, j));
+          if (!bucket) continue;
+          for (const k of bucket) {
+            if (!hit[k] && x >= this.xmin[k] - margin && x <= this.xmax[k] + margin && y >= this.ymin[k] - margin && y <= this.ymax[k] + margin) hit[k] = 1;
+          }
+        }
       }
     }
     const out: number[] = [];

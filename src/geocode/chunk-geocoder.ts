@@ -31,6 +31,12 @@ export interface ChunkRequest {
    * one of them are tried (see polygon-boxes.ts); without them, all the level's polygons.
    */
   boxes?: PolygonBoxes | null;
+  /**
+   * With `boxes`, the next level's (levelsDeepestFirst[1]): the points no deepest polygon holds
+   * are matched against the polygons of that level whose box holds one of them in one join
+   * (step 3 of c2r_geocode_points), instead of one search each.
+   */
+  shallowerBoxes?: PolygonBoxes | null;
 }
 
 /** One point's outcome. */
@@ -198,16 +204,24 @@ async function toLonLat(db: EntityManager, points: ChunkPoints, srid: number): P
   return { index: points.index, xs, ys };
 }
 
+/** How close to a deepest-level polygon a point must be for c2r_geocode_points' step 3 to leave it to the nearest search. */
+const MID_CLEARANCE_DEGREES = 1e-6;
+
 /** Step 3 for the given points (c2r_geocode_points), writing each one's outcome into `chunk`. */
 async function lookUpInPostgis(db: EntityManager, request: ChunkRequest, points: ChunkPoints, srid: number, chunk: GeocodedChunk): Promise<void> {
   await ensureBoundaryPiecesOutsideTransaction(db, request.setId);
   const [deepest, ...shallower] = request.levelsDeepestFirst;
-  const candidates = srid === 4326 && request.boxes ? request.boxes.holdingAny(points.xs, points.ys) : null;
+  const lonLat = srid === 4326 && request.boxes;
+  const midBoxes = lonLat && shallower.length > 0 ? (request.shallowerBoxes ?? null) : null;
+  // With step 3, the deepest candidates also take the polygons whose box comes within 1e-6° of a
+  // point: step 3 leaves a point that close to one of them to the nearest search.
+  const candidates = lonLat ? request.boxes!.holdingAny(points.xs, points.ys, midBoxes ? MID_CLEARANCE_DEGREES : 0) : null;
+  const midCandidates = midBoxes ? midBoxes.holdingAny(points.xs, points.ys) : null;
   // Row numbers are positions in the chunk (the function's first row is 0).
   const outcomes: { i: number; boundaryId: number | null; result: number; distanceMeters: number | null; reason: string | null }[] = await db.query(
     `SELECT o_row_no AS i, o_boundary_id AS "boundaryId", o_result AS result, o_distance AS "distanceMeters", o_reason AS reason
-       FROM c2r_geocode_points($1, $2, 0, $3, $4, $5, $6, $7, $8)`,
-    [toWkb(points), points.index, srid, request.setId, deepest, shallower, request.maxDistanceMeters, candidates],
+       FROM c2r_geocode_points($1, $2, 0, $3, $4, $5, $6, $7, $8, $9)`,
+    [toWkb(points), points.index, srid, request.setId, deepest, shallower, request.maxDistanceMeters, candidates, midCandidates],
   );
   for (const o of outcomes) {
     chunk.boundaryIds[o.i] = o.boundaryId ?? 0;

@@ -40,6 +40,7 @@ export class Geocoder {
       input,
       grid: this.grids.get(target.setId),
       boxes: catalog.boxes(levelsDeepestFirst[0]),
+      shallowerBoxes: levelsDeepestFirst.length > 1 ? catalog.boxes(levelsDeepestFirst[1]) : null,
     });
   }
 
