@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { UserInputError } from '../errors';
+import { workerEntry } from '../util/worker-entry';
 import { describeReadError, fileTooComplex, TOO_COMPLEX, type ReadPlace } from './read-limits';
 import { unpackRows } from './row-batches';
 import type { ReadSettings, Row, SheetRows, TableSource } from './table-source';
@@ -22,15 +23,8 @@ export function configureReading(options: { heapMb: number }): void {
   heapMb = options.heapMb;
 }
 
-// Bundled (scripts/bundle.mjs), the worker is read-worker.mjs next to the bundle. Run from
-// TypeScript (tests, tsx), it is the .ts file next to this one, loaded through tsx's API: a
-// worker thread does not get the loader hooks `--import tsx` registered in the main thread.
-const FROM_SOURCE = import.meta.url.endsWith('.ts');
-const WORKER_URL = new URL(FROM_SOURCE ? './read-worker.ts' : './read-worker.mjs', import.meta.url);
-const workerEntry = (): [string | URL, { eval?: boolean }] =>
-  FROM_SOURCE
-    ? [`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(WORKER_URL.href)}); });`, { eval: true }]
-    : [WORKER_URL, {}];
+// Bundled (scripts/bundle.mjs), the worker is read-worker.mjs next to the bundle.
+const workerEntryOf = () => workerEntry(import.meta.url, './read-worker.ts', './read-worker.mjs');
 
 /** Workers ended on purpose (idle): their exit is no failure. */
 const retired = new WeakSet<Worker>();
@@ -227,7 +221,7 @@ export class WorkerTableSource implements TableSource {
 
   private ensureWorker(): Worker {
     if (this.worker) return this.worker;
-    const [entry, how] = workerEntry();
+    const [entry, how] = workerEntryOf();
     const worker = new Worker(entry, { ...how, workerData: this.init, resourceLimits: { maxOldGenerationSizeMb: heapMb } });
     let failed = false;
     const fail = (error: UserInputError) => {

@@ -4,6 +4,7 @@ import { Worker } from 'node:worker_threads';
 import { UserInputError } from '../errors';
 import { RowPacker, transferablesOf } from '../reading/row-batches';
 import type { CellValue, Row } from '../reading/table-source';
+import { workerEntry } from '../util/worker-entry';
 import type { OutputWriter, SheetStart } from './output-writer';
 import type { FromWriteThread, ToWriteThread, WriteThreadInit } from './xlsx/thread-protocol';
 import { checkColumns, EXCEL_MAX_ROWS, sheetColumns } from './xlsx-writer';
@@ -14,14 +15,8 @@ const BATCH_CHARS = 512 * 1024;
 /** Batches sent but not yet written by the thread before drained() waits. */
 const MAX_IN_FLIGHT = 128;
 
-// Bundled (scripts/bundle.mjs), the thread is write-thread.mjs next to the bundle; from TypeScript
-// (tests, tsx) it is the .ts file, loaded through tsx's API (as the reading worker is).
-const FROM_SOURCE = import.meta.url.endsWith('.ts');
-const THREAD_URL = new URL(FROM_SOURCE ? './xlsx/write-thread.ts' : './write-thread.mjs', import.meta.url);
-const threadEntry = (): [string | URL, { eval?: boolean }] =>
-  FROM_SOURCE
-    ? [`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(THREAD_URL.href)}); });`, { eval: true }]
-    : [THREAD_URL, {}];
+// Bundled (scripts/bundle.mjs), the thread is write-thread.mjs next to the bundle.
+const threadEntry = () => workerEntry(import.meta.url, './xlsx/write-thread.ts', './write-thread.mjs');
 
 /**
  * The XLSX output written in a worker thread: the same workbook as XlsxOutputWriter's (that class
