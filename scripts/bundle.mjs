@@ -16,6 +16,9 @@ export async function bundle(entry, outfile) {
   // So is the XLSX writing thread (src/writing/xlsx-thread-writer.ts).
   const writeThread = path.join(path.dirname(fileURLToPath(import.meta.url)), '../src/writing/xlsx/write-thread.ts');
   await build({ ...options, entryPoints: [writeThread], outfile: path.join(path.dirname(outfile), 'write-thread.mjs') });
+  // And the embedded database's thread (src/db/embedded.ts).
+  const dbThread = path.join(path.dirname(fileURLToPath(import.meta.url)), '../src/db/embedded-thread.ts');
+  await build({ ...options, entryPoints: [dbThread], outfile: path.join(path.dirname(outfile), 'embedded-thread.mjs') });
   return build({
     ...options,
     entryPoints: [entry],

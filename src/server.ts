@@ -71,7 +71,7 @@ export async function startServer(
   const keys = new KeyRing(config.apiKeys);
   const refusal = protectedModeProblem(config.host, keys.enabled, config.authOff);
   if (refusal) throw new Error(refusal);
-  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, log });
   const { dataSource } = db;
   const sqlFunctions = await checkSqlFunctions(dataSource, geocodeSqlFunctions(), log);
   const downloadLinks = new DownloadLinks(await downloadSecret(dataSource, config.downloadSecret), config.downloadUrlTtlSeconds);
@@ -215,6 +215,7 @@ export async function startServer(
       await worker.stop();
       await sweeps.stop();
       await grids.close(); // stops a grid build, which the warm-up would wait for
+      geocoder.close(); // and the pieces' cut after it
       await warmUp;
       publisher.close();
       await stopApollo();

@@ -74,6 +74,29 @@ describe('embedded database socket: a password', () => {
     assert.equal(all.length, 13 + 1 + rest.readInt32BE(1), 'the challenge and the error, then the connection is closed: no rows');
   });
 
+  test('a database thread that dies is started again on the same folder, with its data', async () => {
+    const password = decodeURIComponent(url.password);
+    const client = new pg.Client({ host: url.hostname, port: Number(url.port), user: 'postgres', database: 'postgres', password });
+    await client.connect();
+    await client.query(`CREATE TABLE kept (x int); INSERT INTO kept VALUES (7)`);
+    await client.end();
+    await db.crashThread();
+    // Meanwhile the port is still open (the front) but connections fail; then they work again.
+    let answer: number | null = null;
+    for (let attempt = 0; attempt < 100 && answer === null; attempt++) {
+      const again = new pg.Client({ host: url.hostname, port: Number(url.port), user: 'postgres', database: 'postgres', password });
+      try {
+        await again.connect();
+        answer = (await again.query('SELECT x FROM kept')).rows[0].x as number;
+      } catch {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      } finally {
+        await again.end().catch(() => {});
+      }
+    }
+    assert.equal(answer, 7);
+  });
+
   test("pglite-socket itself listens on a Unix socket in a folder only this user may enter", () => {
     const run = path.join(dataDir, 'run');
     assert.equal(fs.statSync(run).mode & 0o777, 0o700);

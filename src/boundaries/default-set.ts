@@ -56,22 +56,12 @@ export async function ensureDefaultBoundarySet(dataSource: DataSource, log: Logg
     );
     return report;
   };
-  // Most of a first start is PostGIS repairing the bundled polygons (ST_MakeValid): with a pool of
-  // connections (PostgreSQL) the versions load side by side, each on its own backend, so on a
-  // machine with cores to spare the start takes about the longest version's time, not the sum.
-  // The embedded database has one backend, where that would only interleave them.
-  const reports = poolSize(dataSource) > 1 ? await Promise.all(missing.map((v) => load(v.year))) : await sequentially(missing.map((v) => () => load(v.year)));
+  // Most of a first start is PostGIS repairing the bundled polygons (ST_MakeValid). The versions
+  // load side by side: on PostgreSQL each on a backend of its own; on the embedded database (one
+  // connection, in its own thread) one version's files are read and parsed here while the
+  // database repairs the other's.
+  const reports = await Promise.all(missing.map((v) => load(v.year)));
   return reports.at(-1) ?? null;
-}
-
-function poolSize(dataSource: DataSource): number {
-  return (dataSource.options as { extra?: { max?: number } }).extra?.max ?? 10;
-}
-
-async function sequentially<T>(steps: (() => Promise<T>)[]): Promise<T[]> {
-  const out: T[] = [];
-  for (const step of steps) out.push(await step());
-  return out;
 }
 
 /** Imports one bundled census year as the dated version of `name` (a plain set when `dated` is false). */

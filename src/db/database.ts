@@ -4,7 +4,7 @@ import { migrations } from '../../migrations';
 import { Boundary } from '../entities/Boundary';
 import { BoundarySet } from '../entities/BoundarySet';
 import { Conversion } from '../entities/Conversion';
-import { startEmbeddedDatabase } from './embedded';
+import { startEmbeddedDatabase, type DatabaseLog } from './embedded';
 
 export const entities = [Conversion, BoundarySet, Boundary];
 
@@ -21,6 +21,8 @@ export interface DatabaseOptions {
   dataDir: string;
   /** Run pending migrations before returning (the default; `npm run migrate` does only this). */
   migrate?: boolean;
+  /** Where the embedded database's thread says it had to be restarted. */
+  log?: DatabaseLog;
 }
 
 /**
@@ -28,7 +30,7 @@ export interface DatabaseOptions {
  * PGlite in DATA_DIR. Everything above this module sees the same TypeORM DataSource either way.
  */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
-  const embedded = options.databaseUrl ? undefined : await startEmbeddedDatabase(options.dataDir);
+  const embedded = options.databaseUrl ? undefined : await startEmbeddedDatabase(options.dataDir, options.log);
   const url = options.databaseUrl ?? embedded!.url;
   const dataSource = new DataSource({
     type: 'postgres',

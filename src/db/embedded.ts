@@ -2,16 +2,17 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
-import { postgis } from '@electric-sql/pglite-postgis';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { Worker } from 'node:worker_threads';
+import type { Logger } from '../logger';
 import { isProcessAlive } from '../util/process-alive';
+import { workerEntry } from '../util/worker-entry';
 import { startPasswordFront } from './embedded-auth';
+import type { FromDatabaseThread, ToDatabaseThread } from './embedded-thread-protocol';
 
 /**
  * The embedded default: PGlite (PostgreSQL compiled to WebAssembly) with PostGIS, kept in a folder,
- * served on a loopback port by pglite-socket so that TypeORM and node-postgres talk to it exactly
- * as they talk to a real server. PGlite is one backend: callers must use a single connection.
+ * run in a thread of its own (see DatabaseThread), served on a loopback port by pglite-socket so
+ * that TypeORM and node-postgres talk to it exactly as they talk to a real server. PGlite is one backend: callers must use a single connection.
  *
  * The port asks for a password made up at each start (in the URL handed to this process only):
  * pglite-socket itself listens on a Unix socket in a folder of mode 0700, and the loopback port
@@ -21,40 +22,135 @@ import { startPasswordFront } from './embedded-auth';
 export interface EmbeddedDatabase {
   url: string;
   stop(): Promise<void>;
+  /** Ends the database's thread as a crash would (for tests of the restart). */
+  crashThread(): Promise<void>;
 }
 
-export async function startEmbeddedDatabase(dataDir: string): Promise<EmbeddedDatabase> {
+/** Where the thread's restarts are told (the server's logger; silent when not given). */
+export type DatabaseLog = Pick<Logger, 'info' | 'warn'>;
+
+export async function startEmbeddedDatabase(dataDir: string, log?: DatabaseLog): Promise<EmbeddedDatabase> {
   const dir = path.join(dataDir, 'pglite');
   fs.mkdirSync(dir, { recursive: true });
   const releaseLock = lockFolder(dir);
+  let socketDir: string | null = null;
+  const thread = new DatabaseThread(dir, log);
   try {
-    // shared_buffers 16 MB instead of PGlite's 128 MB: its WebAssembly memory, once grown, is never
-    // given back. Measured (bench, 200,000 rows, repeat 2): idle RSS 1,023 → 918 MB, peak 1,256 →
-    // 1,149 MB, geocode phase unchanged (1.22 / 1.12 s). Most of the rest is PGlite's own: opening it
-    // with PostGIS takes the process from 131 to 861 MB (WebAssembly memory 195 MB, its in-memory
-    // file system and PostGIS's archive 235 MB of ArrayBuffers, the compiled PostgreSQL and PostGIS
-    // code); V8's lazy-compilation and no-tier-up flags changed nothing.
-    const db = await PGlite.create({ dataDir: dir, extensions: { postgis }, startParams: [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB'] });
-    const socketDir = privateSocketFolder(dataDir);
+    socketDir = privateSocketFolder(dataDir);
     const socketPath = path.join(socketDir, 'pglite.sock');
-    fs.rmSync(socketPath, { force: true }); // left by a process that was killed
-    const server = new PGLiteSocketServer({ db, path: socketPath, maxConnections: 1 });
-    await server.start();
+    await thread.start(socketPath);
     const password = randomBytes(24).toString('hex');
     const front = await startPasswordFront({ upstreamPath: socketPath, user: 'postgres', password });
     return {
       url: `postgres://postgres:${password}@${front.address}/postgres`,
       async stop() {
         await front.close();
-        await server.stop();
-        await db.close();
-        fs.rmSync(socketDir, { recursive: true, force: true });
+        await thread.stop();
+        fs.rmSync(socketDir!, { recursive: true, force: true });
         releaseLock();
       },
+      crashThread: () => thread.crash(),
     };
   } catch (err) {
+    await thread.stop();
+    if (socketDir) fs.rmSync(socketDir, { recursive: true, force: true });
     releaseLock();
     throw err;
+  }
+}
+
+/** Pause before the first restart of a thread that died; it doubles with each failure in a row. */
+const FIRST_RESTART_DELAY_MS = 500;
+const MAX_RESTART_DELAY_MS = 10_000;
+/** A thread that ran this long before it died counts as healthy: the next restart waits the least. */
+const HEALTHY_RUN_MS = 60_000;
+/** How long a stop waits for the thread to close PGlite (it flushes to the folder) before ending it. */
+const STOP_TIMEOUT_MS = 15_000;
+
+/**
+ * PGlite and its socket server in a worker thread of their own (embedded-thread.ts). If the
+ * thread dies (a WebAssembly abort, out of memory), it is started again on the same folder after a
+ * pause that doubles up to 10 s; meanwhile connections to the socket fail, which the worker
+ * treats as a database that is away for a moment (its chunk is retried), as with PostgreSQL.
+ */
+class DatabaseThread {
+  private worker: Worker | null = null;
+  private stopping = false;
+  private restartDelay = FIRST_RESTART_DELAY_MS;
+  private restartTimer: NodeJS.Timeout | null = null;
+  private socketPath = '';
+
+  constructor(
+    private readonly dir: string,
+    private readonly log: DatabaseLog | undefined,
+  ) {}
+
+  /** Starts the thread; settles once it serves the socket, rejects when it could not start. */
+  start(socketPath: string): Promise<void> {
+    this.socketPath = socketPath;
+    fs.rmSync(socketPath, { force: true }); // left by a process that was killed, or the thread before
+    const [entry, how] = workerEntry(import.meta.url, './embedded-thread.ts', './embedded-thread.mjs');
+    const worker = new Worker(entry, { ...how, workerData: { dir: this.dir, socketPath } });
+    this.worker = worker;
+    return new Promise<void>((resolve, reject) => {
+      let readyAt = 0;
+      worker.on('message', (message: FromDatabaseThread) => {
+        if (message.type === 'ready') {
+          readyAt = Date.now();
+          resolve();
+        } else if (message.type === 'error') {
+          if (!readyAt) reject(new Error(`The embedded database could not start: ${message.message}`));
+          else if (!this.stopping) this.log?.warn(`The embedded database reported an error: ${message.message}`);
+        }
+      });
+      worker.on('error', (err) => {
+        if (!readyAt) reject(err);
+        else if (!this.stopping) this.log?.warn('The embedded database thread failed', err);
+      });
+      worker.once('exit', (code) => {
+        if (this.worker === worker) this.worker = null;
+        if (!readyAt) return reject(new Error(`The embedded database thread ended (exit code ${code}) before it was ready`));
+        if (this.stopping) return;
+        if (Date.now() - readyAt >= HEALTHY_RUN_MS) this.restartDelay = FIRST_RESTART_DELAY_MS;
+        this.scheduleRestart(`The embedded database thread ended (exit code ${code})`);
+      });
+    });
+  }
+
+  private scheduleRestart(why: string): void {
+    const delay = this.restartDelay;
+    this.restartDelay = Math.min(delay * 2, MAX_RESTART_DELAY_MS);
+    this.log?.warn(`${why}; starting it again in ${delay / 1000} s`);
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = null;
+      if (this.stopping) return;
+      this.start(this.socketPath).then(
+        () => this.log?.info('The embedded database is running again'),
+        (err: Error) => {
+          if (!this.stopping) this.scheduleRestart(`The embedded database did not start again: ${err.message}`);
+        },
+      );
+    }, delay);
+  }
+
+  async crash(): Promise<void> {
+    await this.worker?.terminate();
+  }
+
+  /** Asks the thread to close PGlite (so its folder is left consistent) and waits for it to end. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    const worker = this.worker;
+    if (!worker) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => void worker.terminate(), STOP_TIMEOUT_MS);
+      worker.once('exit', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      worker.postMessage({ type: 'stop' } satisfies ToDatabaseThread);
+    });
   }
 }
 

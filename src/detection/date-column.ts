@@ -35,13 +35,27 @@ export function findDateColumn(header: string[], sample: readonly Row[], spec: s
     if (exclude.includes(i)) continue;
     const values = sample.map((r) => r[i]).filter((v) => v !== null && v !== undefined && v !== '');
     if (values.length === 0) continue;
-    const share = values.filter((v) => dayOf(v) !== null).length / values.length;
-    // Plain numbers read as yyyymmdd only under a header that says date.
+    // Plain numbers read as yyyymmdd only under a header that says date. Checked before any value
+    // is parsed: a wide sheet of numbers (16,384 columns) would otherwise parse every cell.
     const named = DATE_HEADER.test(header[i] ?? '');
     if (!named && values.every((v) => typeof v === 'number')) continue;
+    const share = shareOfDays(values);
     if (share >= MIN_SHARE) candidates.push({ index: i, named, share });
   }
   candidates.sort((a, b) => Number(b.named) - Number(a.named) || b.share - a.share || a.index - b.index);
   return candidates.length ? { index: candidates[0].index, detected: true } : null;
 }
 
+
+/**
+ * The share of `values` that read as days, or 0 as soon as too many do not for the column to
+ * reach MIN_SHARE: a column of text gives up after a fifth of its sample instead of parsing all.
+ */
+function shareOfDays(values: readonly CellValue[]): number {
+  const allowedMisses = Math.floor(values.length * (1 - MIN_SHARE) + 1e-9);
+  let misses = 0;
+  for (const v of values) {
+    if (dayOf(v) === null && ++misses > allowedMisses) return 0;
+  }
+  return (values.length - misses) / values.length;
+}

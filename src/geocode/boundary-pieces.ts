@@ -47,6 +47,7 @@ const VERTICES_PER_TRANSACTION = 20_000;
  * could use meanwhile.
  */
 export async function buildBoundaryPieces(dataSource: DataSource, setId: number, signal?: AbortSignal): Promise<void> {
+  if ((await dataSource.query(`SELECT 1 FROM boundary_pieces_built WHERE set_id = $1`, [setId])).length > 0) return;
   const boundaries: { id: number; vertices: number }[] = await dataSource.query(
     `SELECT id, ST_NPoints(geom) AS vertices FROM boundaries WHERE set_id = $1 ORDER BY id`,
     [setId],

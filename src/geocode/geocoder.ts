@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import type { CatalogCache } from '../boundaries/catalog';
+import { buildBoundaryPieces } from './boundary-pieces';
 import { geocodeChunk, type ChunkInput, type GeocodedChunk } from './chunk-geocoder';
 import type { InteriorGridCache } from './interior-grid-cache';
 
@@ -18,6 +19,8 @@ export interface GeocodeTarget {
  * conversion does.
  */
 export class Geocoder {
+  private readonly stopping = new AbortController();
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly catalogs: CatalogCache,
@@ -45,12 +48,25 @@ export class Geocoder {
   }
 
   /**
-   * Loads the set's interior grid, or starts building it in the background; chunks use it from
-   * the moment it is ready. Settles when it is (never rejects). geocode() calls it itself; this
-   * is for whoever wants to wait for the grid (the server's warm-up, the CLI after an import).
+   * Loads the set's interior grid, or starts building it in the background, then makes sure the
+   * set's boundary pieces are cut, in small transactions (a grid that was prebuilt or stored
+   * skips the build that would have cut them, and the first chunk needing them would otherwise
+   * cut them all in one transaction: 20 s holding the embedded database's one connection).
+   * Chunks use the grid from the moment it is ready. Settles when both are done (never rejects,
+   * and stops early after close()). geocode() prepares the grid itself; this is for whoever wants
+   * to wait (the server's warm-up, the CLI after an import).
    */
   async prepare(setId: number): Promise<void> {
     await this.grids.prepare(setId);
+    if (this.stopping.signal.aborted) return;
+    await buildBoundaryPieces(this.dataSource, setId, this.stopping.signal).catch(() => {
+      // Stopped, or the database went away: the first chunk that needs the pieces cuts them.
+    });
+  }
+
+  /** Stops prepare()'s work between two transactions, so the database can close. */
+  close(): void {
+    this.stopping.abort();
   }
 }
 
