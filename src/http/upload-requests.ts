@@ -82,6 +82,9 @@ export function answerAfterBody(maxUploadBytes: number) {
   };
 }
 
+/** How long the rest of a refused body may pause before the answer goes out without it. */
+const DISCARD_IDLE_MS = 2000;
+
 /**
  * Reads what is left of the request and throws it away (nothing needs it once the answer is
  * known: the GraphQL operation has finished). False when it was more than `bound` bytes.
@@ -89,7 +92,15 @@ export function answerAfterBody(maxUploadBytes: number) {
 function discardBody(req: http.IncomingMessage, bound: number): Promise<boolean> {
   return new Promise((resolve) => {
     let bytes = 0;
+    // A client that stops sending before its body ends (and waits for an answer) gets it after a
+    // short silence instead of when the server's request timeout closes the connection.
+    let idle = setTimeout(() => stop(), DISCARD_IDLE_MS);
+    const stop = () => {
+      req.pause();
+      done(false);
+    };
     const done = (read: boolean) => {
+      clearTimeout(idle);
       req.off('data', onData);
       req.off('end', onEnd);
       req.off('close', onClose);
@@ -97,10 +108,9 @@ function discardBody(req: http.IncomingMessage, bound: number): Promise<boolean>
     };
     const onData = (chunk: Buffer) => {
       bytes += chunk.length;
-      if (bytes > bound) {
-        req.pause();
-        done(false);
-      }
+      if (bytes > bound) return stop();
+      clearTimeout(idle);
+      idle = setTimeout(stop, DISCARD_IDLE_MS);
     };
     const onEnd = () => done(true);
     const onClose = () => done(req.complete);

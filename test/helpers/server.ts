@@ -10,6 +10,7 @@ import { openDatabase } from '../../src/db/database';
 import { createLogger } from '../../src/logger';
 import { startServer, type RunningServer, type StartOptions } from '../../src/server';
 import { BoundarySetService } from '../../src/boundaries/set-service';
+import { buildBoundaryPieces } from '../../src/geocode/boundary-pieces';
 import { InteriorGridCache } from '../../src/geocode/interior-grid-cache';
 import type { DataSource } from 'typeorm';
 
@@ -87,12 +88,18 @@ async function ensureTemplate(): Promise<void> {
   fs.writeFileSync(marker, key);
 }
 
-/** Builds and stores the default set's interior grid (about 40 s embedded, once per template). */
+/**
+ * Stores the default set's interior grid (prebuilt) and cuts every version's boundary pieces, as a
+ * server's warm-up does after its first start: a test server then starts as a later start does,
+ * with no piece cut holding the embedded database's one connection while the test runs.
+ */
 async function buildDefaultGrid(dataSource: DataSource): Promise<void> {
-  const set = await new BoundarySetService(dataSource).resolve();
+  const sets = new BoundarySetService(dataSource);
+  const set = await sets.resolve();
   const grids = new InteriorGridCache(dataSource, createLogger('error'));
   await grids.prepareSet(set);
   if (grids.stateOfSet(set) !== 'ready') throw new Error('Could not build the interior grid for the test template');
+  for (const version of (await sets.resolveSet()).versions) await buildBoundaryPieces(dataSource, version.id);
 }
 
 /**
@@ -101,7 +108,7 @@ async function buildDefaultGrid(dataSource: DataSource): Promise<void> {
  * files they read (the bundled boundaries, the SQL function texts) and the installed packages.
  */
 async function templateKey(): Promise<string> {
-  const entries = ['src/db/database.ts', 'src/boundaries/default-set.ts', 'src/boundaries/set-service.ts', 'src/geocode/interior-grid-cache.ts'];
+  const entries = ['src/db/database.ts', 'src/boundaries/default-set.ts', 'src/boundaries/set-service.ts', 'src/geocode/interior-grid-cache.ts', 'src/geocode/boundary-pieces.ts'];
   const { metafile } = await build({
     entryPoints: entries,
     absWorkingDir: ROOT,
@@ -115,7 +122,7 @@ async function templateKey(): Promise<string> {
     logLevel: 'silent',
   });
   const listed = (dir: string) => fs.readdirSync(path.join(ROOT, dir)).map((f) => path.join(dir, f));
-  const files = [...new Set([...Object.keys(metafile.inputs), ...listed('data/boundaries'), ...listed('src/geocode/sql'), 'package-lock.json'])].sort();
+  const files = [...new Set([...Object.keys(metafile.inputs), ...listed('data/boundaries'), ...listed('src/geocode/sql'), 'package-lock.json', 'test/helpers/server.ts'])].sort();
   const hash = crypto.createHash('sha256');
   for (const f of files) {
     const full = path.join(ROOT, f);
