@@ -76,6 +76,40 @@ test('an upload over the limit arriving in pieces is answered before its body en
   assert.deepEqual(fs.readdirSync(path.join(server.dataDir, 'uploads')), storedBefore);
 });
 
+/**
+ * A client that sends part of a body over the limit and then waits (its connection stalled, or a
+ * client that reads before it finishes): the answer comes after a short silence, not when the
+ * server's request timeout (300 s) closes the connection.
+ */
+test('an upload over the limit that stops mid-body gets FILE_TOO_LARGE after a short silence', async () => {
+  const boundary = 'c2rstall';
+  const operations = JSON.stringify({ query: 'mutation ($file: Upload!) { createConversion(file: $file) { id } }', variables: { file: null } });
+  const head =
+    `--${boundary}\r\nContent-Disposition: form-data; name="operations"\r\n\r\n${operations}\r\n` +
+    `--${boundary}\r\nContent-Disposition: form-data; name="map"\r\n\r\n{"0":["variables.file"]}\r\n` +
+    `--${boundary}\r\nContent-Disposition: form-data; name="0"; filename="big.csv"\r\nContent-Type: text/csv\r\n\r\nx,y\n`;
+  const req = http.request(server.graphqlUrl, {
+    method: 'POST',
+    headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, 'apollo-require-preflight': 'true' },
+  });
+  const answer = new Promise<string>((resolve, reject) => {
+    req.on('response', (res) => {
+      let body = '';
+      res.on('data', (d) => (body += d));
+      res.on('end', () => resolve(body));
+    });
+    req.on('error', reject);
+  });
+  // Twice the limit, well under what the server reads on to deliver a refusal; then nothing more.
+  req.write(head);
+  req.write(Buffer.alloc(2 * 0.05 * 1024 * 1024, '1'));
+  const started = Date.now();
+  const body = await answer;
+  req.destroy();
+  assert.equal(JSON.parse(body).errors?.[0].extensions?.code, 'FILE_TOO_LARGE', body);
+  assert.ok(Date.now() - started < 60_000, 'answered long before the request timeout');
+});
+
 test('over HTTP, 3,000 aliases are refused with QUERY_TOO_COMPLEX', async () => {
   const query = `{ ${Array.from({ length: 3000 }, (_, i) => `a${i}: conversions(limit: 200) { id }`).join(' ')} }`;
   const res = await fetch(server.graphqlUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
