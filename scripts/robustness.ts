@@ -267,8 +267,20 @@ async function uploadOverLimit(url: string, dataDir: string, limitMb: number): P
   report(`upload of 7x MAX_UPLOAD_MB in 64 KB pieces`, code === 'FILE_TOO_LARGE' && left.length === 0 && sent < total, `${code} after ${answeredAt ? answeredAt - t0 : '-'} ms and ${(sent / 1024 / 1024).toFixed(1)} MB sent; files left in uploads: ${left.length}`);
 }
 
-function openDescriptors(): number {
-  return fs.readdirSync('/proc/self/fd').length;
+/**
+ * This process's open descriptors, but for the embedded database's own files under
+ * DATA_DIR/pglite (its relations, opened as queries first touch them: a PostgreSQL backend keeps
+ * the same files open in its own process).
+ */
+function openDescriptors(dataDir: string): number {
+  const database = path.join(dataDir, 'pglite') + path.sep;
+  return fs.readdirSync('/proc/self/fd').filter((fd) => {
+    try {
+      return !fs.readlinkSync(`/proc/self/fd/${fd}`).startsWith(database);
+    } catch {
+      return false; // closed meanwhile (the listing's own descriptor)
+    }
+  }).length;
 }
 
 function tempFiles(dataDir: string): string[] {
@@ -281,7 +293,7 @@ function tempFiles(dataDir: string): string[] {
 
 async function leaks(url: string, dataDir: string): Promise<void> {
   const bytes = await reorder(await twoSheetWorkbook(), (n) => [...n.filter((x) => x !== 'xl/sharedStrings.xml'), 'xl/sharedStrings.xml']);
-  const fdsBefore = openDescriptors();
+  const fdsBefore = openDescriptors(dataDir);
   const tmpBefore = tempFiles(dataDir).length;
   for (let i = 0; i < 20; i++) {
     await convert(url, 'two.xlsx', bytes);
@@ -292,7 +304,7 @@ async function leaks(url: string, dataDir: string): Promise<void> {
   await gql(url, `mutation ($id: ID!) { cancelConversion(id: $id) { status } }`, { id: created.data.createConversion.id }).catch(() => null);
   await convert(url, 'bad.xlsx', Buffer.concat([bytes.subarray(0, 200), Buffer.alloc(200)]));
   await new Promise((r) => setTimeout(r, 1500));
-  const fdsAfter = openDescriptors();
+  const fdsAfter = openDescriptors(dataDir);
   const tmpAfter = tempFiles(dataDir).length;
   const uploadsLeft = fs.readdirSync(path.join(dataDir, 'uploads')).length;
   report('20 conversions + 20 previews + a cancel + a broken file', tmpAfter <= tmpBefore && fdsAfter - fdsBefore <= 2, `temporary files ${tmpBefore} → ${tmpAfter}, open descriptors ${fdsBefore} → ${fdsAfter}, uploads left ${uploadsLeft}`);
