@@ -23,7 +23,12 @@ try {
   // file system and PostGIS's archive 235 MB of ArrayBuffers, the compiled PostgreSQL and PostGIS
   // code); V8's lazy-compilation and no-tier-up flags changed nothing.
   const db = await PGlite.create({ dataDir: dir, extensions: { postgis }, startParams: [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB'] });
-  const server = new PGLiteSocketServer({ db, path: socketPath, maxConnections: 1 });
+  // The service uses one connection (database.ts: a pool of one), but a connection that was just
+  // closed is let go here a moment later, in this thread's own time: with room for one, Node
+  // refused the next connection meanwhile (a reconnect failed with "Connection terminated
+  // unexpectedly"). pglite-socket runs the connections' queries one at a time and keeps a
+  // transaction to the connection that opened it, rolling it back if that connection goes.
+  const server = new PGLiteSocketServer({ db, path: socketPath, maxConnections: 8 });
   await server.start();
   port.on('message', (message: ToDatabaseThread) => {
     if (message.type !== 'stop') return;
