@@ -10,21 +10,27 @@ import { build } from 'esbuild';
  * as it ships.
  */
 export async function bundle(entry, outfile) {
-  // The reading worker (src/reading/worker-source.ts) is loaded from next to the bundle.
-  const readWorker = path.join(path.dirname(fileURLToPath(import.meta.url)), '../src/reading/read-worker.ts');
-  await build({ ...options, entryPoints: [readWorker], outfile: path.join(path.dirname(outfile), 'read-worker.mjs') });
-  // So is the XLSX writing thread (src/writing/xlsx-thread-writer.ts).
-  const writeThread = path.join(path.dirname(fileURLToPath(import.meta.url)), '../src/writing/xlsx/write-thread.ts');
-  await build({ ...options, entryPoints: [writeThread], outfile: path.join(path.dirname(outfile), 'write-thread.mjs') });
-  // And the embedded database's thread (src/db/embedded.ts).
-  const dbThread = path.join(path.dirname(fileURLToPath(import.meta.url)), '../src/db/embedded-thread.ts');
-  await build({ ...options, entryPoints: [dbThread], outfile: path.join(path.dirname(outfile), 'embedded-thread.mjs') });
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  for (const [source, bundled] of WORKER_FILES) {
+    await build({ ...options, entryPoints: [path.join(here, '..', source)], outfile: path.join(path.dirname(outfile), bundled) });
+  }
   return build({
     ...options,
     entryPoints: [entry],
     outfile,
   });
 }
+
+/**
+ * Files run as worker threads, each loaded from next to the bundle (src/util/worker-entry.ts): the
+ * reading worker (src/reading/worker-source.ts), the XLSX writing thread
+ * (src/writing/xlsx-thread-writer.ts) and the embedded database's thread (src/db/embedded.ts).
+ */
+const WORKER_FILES = [
+  ['src/reading/read-worker.ts', 'read-worker.mjs'],
+  ['src/writing/xlsx/write-thread.ts', 'write-thread.mjs'],
+  ['src/db/embedded-thread.ts', 'embedded-thread.mjs'],
+];
 
 const options = {
   bundle: true,

@@ -31,22 +31,32 @@ test('a file over the upload limit is a FILE_TOO_LARGE error; nothing is stored'
 });
 
 /**
+ * A createConversion upload whose multipart head (operations, map, the file part's header and a
+ * first line) is sent; the file's body is the caller's to write, and the request is never ended.
+ */
+function startUnfinishedUpload(): http.ClientRequest {
+  const boundary = 'c2rboundary';
+  const operations = JSON.stringify({ query: 'mutation ($file: Upload!) { createConversion(file: $file) { id } }', variables: { file: null } });
+  const req = http.request(server.graphqlUrl, {
+    method: 'POST',
+    headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, 'apollo-require-preflight': 'true' },
+  });
+  req.write(
+    `--${boundary}\r\nContent-Disposition: form-data; name="operations"\r\n\r\n${operations}\r\n` +
+      `--${boundary}\r\nContent-Disposition: form-data; name="map"\r\n\r\n{"0":["variables.file"]}\r\n` +
+      `--${boundary}\r\nContent-Disposition: form-data; name="0"; filename="big.csv"\r\nContent-Type: text/csv\r\n\r\nx,y\n`,
+  );
+  return req;
+}
+
+/**
  * A large body that arrives in many pieces (as over a real network): the parser stops feeding
  * the file at the limit, and the answer must come at once, not when the client gives up.
  */
 test('an upload over the limit arriving in pieces is answered before its body ends, and its partial file removed', async () => {
   // The previous test's small upload stays queued (no worker runs here): only what this one leaves counts.
   const storedBefore = fs.readdirSync(path.join(server.dataDir, 'uploads'));
-  const boundary = 'c2rboundary';
-  const operations = JSON.stringify({ query: 'mutation ($file: Upload!) { createConversion(file: $file) { id } }', variables: { file: null } });
-  const head =
-    `--${boundary}\r\nContent-Disposition: form-data; name="operations"\r\n\r\n${operations}\r\n` +
-    `--${boundary}\r\nContent-Disposition: form-data; name="map"\r\n\r\n{"0":["variables.file"]}\r\n` +
-    `--${boundary}\r\nContent-Disposition: form-data; name="0"; filename="big.csv"\r\nContent-Type: text/csv\r\n\r\nx,y\n`;
-  const req = http.request(server.graphqlUrl, {
-    method: 'POST',
-    headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, 'apollo-require-preflight': 'true' },
-  });
+  const req = startUnfinishedUpload();
   const answer = new Promise<{ status: number; body: string }>((resolve, reject) => {
     let body = '';
     let status = 0;
@@ -59,7 +69,6 @@ test('an upload over the limit arriving in pieces is answered before its body en
     // The server closes the connection after answering; writing on meanwhile may fail here.
     req.on('error', (err) => (status ? resolve({ status, body }) : reject(err)));
   });
-  req.write(head);
   // 16 KB pieces up to 20 times the limit; the body is never finished: only an early answer ends this.
   let sent = 0;
   let answered = false;
@@ -82,16 +91,7 @@ test('an upload over the limit arriving in pieces is answered before its body en
  * server's request timeout (300 s) closes the connection.
  */
 test('an upload over the limit that stops mid-body gets FILE_TOO_LARGE after a short silence', async () => {
-  const boundary = 'c2rstall';
-  const operations = JSON.stringify({ query: 'mutation ($file: Upload!) { createConversion(file: $file) { id } }', variables: { file: null } });
-  const head =
-    `--${boundary}\r\nContent-Disposition: form-data; name="operations"\r\n\r\n${operations}\r\n` +
-    `--${boundary}\r\nContent-Disposition: form-data; name="map"\r\n\r\n{"0":["variables.file"]}\r\n` +
-    `--${boundary}\r\nContent-Disposition: form-data; name="0"; filename="big.csv"\r\nContent-Type: text/csv\r\n\r\nx,y\n`;
-  const req = http.request(server.graphqlUrl, {
-    method: 'POST',
-    headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, 'apollo-require-preflight': 'true' },
-  });
+  const req = startUnfinishedUpload();
   const answer = new Promise<string>((resolve, reject) => {
     req.on('response', (res) => {
       let body = '';
@@ -101,7 +101,6 @@ test('an upload over the limit that stops mid-body gets FILE_TOO_LARGE after a s
     req.on('error', reject);
   });
   // Twice the limit, well under what the server reads on to deliver a refusal; then nothing more.
-  req.write(head);
   req.write(Buffer.alloc(2 * 0.05 * 1024 * 1024, '1'));
   const started = Date.now();
   const body = await answer;

@@ -1,3 +1,3 @@
 /** Messages between embedded.ts and the embedded database's thread (embedded-thread.ts). */
 export type ToDatabaseThread = { type: 'stop' };
-export type FromDatabaseThread = { type: 'ready' } | { type: 'stopped' } | { type: 'error'; message: string };
+export type FromDatabaseThread = { type: 'ready' } | { type: 'error'; message: string };

@@ -39,8 +39,7 @@ try {
       await new Promise((resolve) => setImmediate(resolve));
       await db.query('SELECT 1').catch(() => {});
       await db.close();
-      send({ type: 'stopped' });
-      port.close();
+      port.close(); // the thread ends: embedded.ts waits for its exit
     })().catch((err: Error) => send({ type: 'error', message: err.stack ?? err.message }));
   });
   send({ type: 'ready' });

@@ -34,25 +34,26 @@ export async function startEmbeddedDatabase(dataDir: string, log?: DatabaseLog):
   fs.mkdirSync(dir, { recursive: true });
   const releaseLock = lockFolder(dir);
   let socketDir: string | null = null;
-  const thread = new DatabaseThread(dir, log);
+  let thread: DatabaseThread | null = null;
   try {
     socketDir = privateSocketFolder(dataDir);
     const socketPath = path.join(socketDir, 'pglite.sock');
-    await thread.start(socketPath);
+    thread = new DatabaseThread(dir, socketPath, log);
+    await thread.start();
     const password = randomBytes(24).toString('hex');
     const front = await startPasswordFront({ upstreamPath: socketPath, user: 'postgres', password });
     return {
       url: `postgres://postgres:${password}@${front.address}/postgres`,
       async stop() {
         await front.close();
-        await thread.stop();
+        await thread!.stop();
         fs.rmSync(socketDir!, { recursive: true, force: true });
         releaseLock();
       },
-      crashThread: () => thread.crash(),
+      crashThread: () => thread!.crash(),
     };
   } catch (err) {
-    await thread.stop();
+    await thread?.stop();
     if (socketDir) fs.rmSync(socketDir, { recursive: true, force: true });
     releaseLock();
     throw err;
@@ -78,19 +79,18 @@ class DatabaseThread {
   private stopping = false;
   private restartDelay = FIRST_RESTART_DELAY_MS;
   private restartTimer: NodeJS.Timeout | null = null;
-  private socketPath = '';
 
   constructor(
     private readonly dir: string,
+    private readonly socketPath: string,
     private readonly log: DatabaseLog | undefined,
   ) {}
 
   /** Starts the thread; settles once it serves the socket, rejects when it could not start. */
-  start(socketPath: string): Promise<void> {
-    this.socketPath = socketPath;
-    fs.rmSync(socketPath, { force: true }); // left by a process that was killed, or the thread before
+  start(): Promise<void> {
+    fs.rmSync(this.socketPath, { force: true }); // left by a process that was killed, or the thread before
     const [entry, how] = workerEntry(import.meta.url, './embedded-thread.ts', './embedded-thread.mjs');
-    const worker = new Worker(entry, { ...how, workerData: { dir: this.dir, socketPath } });
+    const worker = new Worker(entry, { ...how, workerData: { dir: this.dir, socketPath: this.socketPath } });
     this.worker = worker;
     return new Promise<void>((resolve, reject) => {
       let readyAt = 0;
@@ -124,7 +124,7 @@ class DatabaseThread {
     this.restartTimer = setTimeout(() => {
       this.restartTimer = null;
       if (this.stopping) return;
-      this.start(this.socketPath).then(
+      this.start().then(
         () => this.log?.info('The embedded database is running again'),
         (err: Error) => {
           if (!this.stopping) this.scheduleRestart(`The embedded database did not start again: ${err.message}`);

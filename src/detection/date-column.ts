@@ -46,7 +46,6 @@ export function findDateColumn(header: string[], sample: readonly Row[], spec: s
   return candidates.length ? { index: candidates[0].index, detected: true } : null;
 }
 
-
 /**
  * The share of `values` that read as days, or 0 as soon as too many do not for the column to
  * reach MIN_SHARE: a column of text gives up after a fifth of its sample instead of parsing all.

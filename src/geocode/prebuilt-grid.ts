@@ -2,11 +2,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
-
-const brotliDecompress = promisify(zlib.brotliDecompress);
 import type { DataSource } from 'typeorm';
 import { PROJECT_ROOT } from '../project-root';
 import { GRID_FORMAT, InteriorGrid } from './interior-grid';
+
+const brotliDecompress = promisify(zlib.brotliDecompress);
 
 /**
  * Interior grids that ship with the project, so the bundled sets are at full speed from the first
