@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { readChunkCoordinates, readPoint } from '../src/detection/coordinates';
+import { listRows } from '../src/reading/table-source';
 
 test('plain numbers and number text are read as they are', () => {
   assert.deepEqual(readPoint('127.008439', '37.682737', 4326), { x: 127.008439, y: 37.682737, invalidReason: null });
@@ -41,7 +42,7 @@ test('a chunk is read column-wise exactly as its rows are read one by one', () =
   ];
   const rows = cells.map(([x, y]) => ['id', x, y] as (string | number | boolean | null)[]);
   for (const srid of [4326, 5179]) {
-    const chunk = readChunkCoordinates(rows, 1, 2, srid);
+    const chunk = readChunkCoordinates(listRows(rows), 1, 2, srid);
     rows.forEach((row, i) => {
       const one = readPoint(row[1], row[2], srid);
       if (one.invalidReason === null) {
@@ -50,5 +51,5 @@ test('a chunk is read column-wise exactly as its rows are read one by one', () =
       } else assert.equal(chunk.invalidReasons.get(i), one.invalidReason, `row ${i}`);
     });
   }
-  assert.equal(readChunkCoordinates(rows, 1, 2, 4326).invalidReasons.size, 5);
+  assert.equal(readChunkCoordinates(listRows(rows), 1, 2, 4326).invalidReasons.size, 5);
 });

@@ -1,10 +1,10 @@
 import type { BoundaryCatalog, CatalogEntry } from '../boundaries/catalog';
 import type { BoundaryLevelInfo } from '../entities/BoundarySet';
-import type { PointResult } from '../geocode/chunk-geocoder';
+import type { GeocodedChunk, PointResult } from '../geocode/chunk-geocoder';
 import { resultFromCode } from '../geocode/result-codes';
 import type { CellValue } from '../reading/table-source';
 import { distanceNote, reasonNote, resultWord, type OutputLanguage } from './output-words';
-import type { RowResult } from './resume-ledger';
+import type { ChunkResults } from './resume-ledger';
 
 /** What an appended column is called when the input already has a column of that name. */
 const DISTINCT_SUFFIX = '(행정구역)';
@@ -71,18 +71,19 @@ export class AppendedColumns {
     return { names, renamed };
   }
 
-  /** Called once per row: plain loops, no closures or spread (a million rows' garbage otherwise). */
-  valuesFor(row: RowResult): CellValue[] {
+  /** Row i's values. Called once per row: plain loops, no closures or spread (a million rows' garbage otherwise). */
+  valuesFor(results: ChunkResults, i: number): CellValue[] {
     const values: CellValue[] = [];
     for (let g = 0; g < this.groups.length; g++) {
       const group = this.groups[g];
-      const result = row.sets[g];
-      const entry = result.boundaryId === null ? undefined : entryOf(group.catalogs, result.boundaryId);
+      const chunk = results.sets[g];
+      const id = chunk.boundaryIds[i];
+      const entry = id === 0 ? undefined : entryOf(group.catalogs, id);
       for (let l = 0; l < group.levels.length; l++) values.push(entry?.names[group.levels[l].level] ?? null);
-      values.push(entry?.address ?? null, entry?.code ?? null, resultWord(resultFromCode(result.result), this.language));
-      if (g === 0) values.push(noteFor(result, this.language));
+      values.push(entry?.address ?? null, entry?.code ?? null, resultWord(resultFromCode(chunk.results[i]), this.language));
+      if (g === 0) values.push(noteAt(chunk, i, this.language));
     }
-    if (this.basis) values.push(row.basis);
+    if (this.basis) values.push(results.basis?.[i] ?? null);
     return values;
   }
 }
@@ -101,6 +102,15 @@ export function noteFor(result: PointResult, language: OutputLanguage = 'KO'): s
   if (result.reason) return reasonNote(result.reason, language);
   if (result.distanceMeters !== null) return distanceNote(result.distanceMeters, language);
   return null;
+}
+
+/** noteFor of point i of a chunk. */
+function noteAt(chunk: GeocodedChunk, i: number, language: OutputLanguage): string | null {
+  if (chunk.reasons.size === 0 && chunk.distances.size === 0) return null;
+  const reason = chunk.reasons.get(i);
+  if (reason) return reasonNote(reason, language);
+  const distance = chunk.distances.get(i);
+  return distance === undefined ? null : distanceNote(distance, language);
 }
 
 /** The note that says an appended column was renamed. */

@@ -1,10 +1,11 @@
 import type { DetectedLayout, DetectedSheet, PhaseTimings } from '../entities/Conversion';
-import type { Row, TableSource } from '../reading/table-source';
+import { RowBatch, RowPacker } from '../reading/row-batches';
+import type { CellValue, ChunkRows, Row, TableSource } from '../reading/table-source';
 import { trimCoordinates } from '../writing/cell-values';
 import type { OutputWriter } from '../writing/output-writer';
 import type { AppendedColumns } from './appended-columns';
 import type { LiveProgress } from './live-progress';
-import type { CoordinateColumns, RowResult } from './resume-ledger';
+import type { ChunkResults, CoordinateColumns } from './resume-ledger';
 
 /** Rows used to size the output columns. */
 const SAMPLE_ROWS = 200;
@@ -18,10 +19,14 @@ const WRITE_SLICE_ROWS = 250;
  */
 export const CHUNK_CHARS = 12_000_000;
 
-function textLength(row: Row): number {
-  let n = 0;
-  for (const cell of row) if (typeof cell === 'string') n += cell.length;
-  return n;
+/** Rows of a source without packed batches (a file read in this thread), packed 1,000 at a time. */
+async function* packedBatches(rows: AsyncIterable<Row>): AsyncGenerator<RowBatch> {
+  const packer = new RowPacker(1000, 256 * 1024);
+  for await (const row of rows) {
+    packer.add(row);
+    if (packer.full) yield new RowBatch(packer.take());
+  }
+  if (packer.size > 0) yield new RowBatch(packer.take());
 }
 
 export interface PipelineParts {
@@ -31,7 +36,7 @@ export interface PipelineParts {
   columns: AppendedColumns;
   chunkRows: number;
   /** The results of the next rows of the pass, in order (ResumeLedger.resultsFor). */
-  resultsFor: (rows: Row[], columns: CoordinateColumns) => Promise<RowResult[]>;
+  resultsFor: (rows: ChunkRows, columns: CoordinateColumns) => Promise<ChunkResults>;
   signal: AbortSignal;
   timings: PhaseTimings;
   /** Rows read and written, stored now and then for progress within a chunk. */
@@ -69,7 +74,8 @@ export class ChunkPipeline {
    * database geocodes chunk N, this process writes chunk N-1 and reads chunk N+1, so the
    * database and the parser/writer work at the same time (on two cores, about the sum of their
    * speeds becomes the max). At most one chunk is in the database at a time, which keeps row
-   * numbering and the commit order of chunks; memory holds at most three chunks.
+   * numbering and the commit order of chunks; memory holds at most three chunks. Rows stay in the
+   * reader's packed batches throughout (RowBatch): a chunk is cut from them and written from them.
    */
   private async convertSheet(sheet: DetectedSheet): Promise<void> {
     const { writer, columns, chunkRows } = this.parts;
@@ -84,30 +90,31 @@ export class ChunkPipeline {
     };
     const appendedHeader = columns.headerFor(sheet.header).names;
     const leading: Row[] = [];
-    let pending: Row[] = [];
+    let pending: RowBatch[] = [];
+    let pendingRows = 0;
     let pendingChars = 0;
-    let inFlight: { rows: Row[]; results: Promise<RowResult[]> } | null = null;
+    let inFlight: { rows: RowBatch; results: Promise<ChunkResults> } | null = null;
     let started = false;
     // Started with the first geocoded chunk in hand, so the appended columns (주소 …) are sized
     // by their values too; a sheet without data rows is started at the end with its header only.
-    const startSheet = (firstRows: Row[], firstResults: RowResult[]) => {
+    const startSheet = (firstRows: RowBatch | null, firstResults: ChunkResults | null) => {
       if (started) return;
-      writer.startSheet({
-        name: sheet.name,
-        leadingRows: leading,
-        header: sheet.header,
-        appendedHeader,
-        sample: firstRows.slice(0, SAMPLE_ROWS).map((r) => trimCoordinates(r, sheet)),
-        appendedSample: firstResults.slice(0, SAMPLE_ROWS).map((r) => columns.valuesFor(r)),
-      });
+      const sampled = Math.min(SAMPLE_ROWS, firstRows?.length ?? 0);
+      const sample: Row[] = [];
+      const appendedSample: CellValue[][] = [];
+      for (let i = 0; i < sampled; i++) {
+        sample.push(trimCoordinates(firstRows!.row(i), sheet));
+        appendedSample.push(columns.valuesFor(firstResults!, i));
+      }
+      writer.startSheet({ name: sheet.name, leadingRows: leading, header: sheet.header, appendedHeader, sample, appendedSample });
       started = true;
     };
     /** Waits for the chunk in the database, starts the next one, then writes the finished one. */
-    const handOver = async (next: Row[]) => {
+    const handOver = async (next: RowBatch | null) => {
       const previous = inFlight;
       const previousResults = previous ? await previous.results : null;
       inFlight = null;
-      if (next.length > 0) {
+      if (next) {
         this.checkSignal();
         const results = this.parts.resultsFor(next, coordinates);
         // Awaited on the next hand-over (or in finally); this only keeps a failure that happens
@@ -120,27 +127,40 @@ export class ChunkPipeline {
         await this.writeChunk(previous.rows, previousResults!, sheet);
       }
     };
+    const cut = async () => {
+      const full = RowBatch.concat(pending);
+      pending = [];
+      pendingRows = pendingChars = 0;
+      await handOver(full);
+    };
 
     try {
       let index = 0;
-      for await (const row of this.timedRows(sheet.name)) {
-        if (index < sheet.headerRow) leading.push(row);
-        else if (index > sheet.headerRow) {
-          pending.push(row);
-          pendingChars += textLength(row);
-          if (this.parts.progress) this.parts.progress.readRows++;
-          if (pending.length >= chunkRows || pendingChars >= CHUNK_CHARS) {
-            const full = pending;
-            pending = [];
-            pendingChars = 0;
-            await handOver(full);
-          }
+      for await (const batch of this.timedBatches(sheet.name)) {
+        let from = 0;
+        for (; from < batch.length && index <= sheet.headerRow; from++, index++) {
+          if (index < sheet.headerRow) leading.push(batch.row(from));
         }
-        index++;
+        if (this.parts.progress) this.parts.progress.readRows += batch.length - from;
+        index += batch.length - from;
+        // The batch's data rows into chunks of chunkRows rows, or fewer where they reach CHUNK_CHARS.
+        while (from < batch.length) {
+          let to = Math.min(batch.length, from + chunkRows - pendingRows);
+          if (pendingChars + batch.chars(from, to) >= CHUNK_CHARS) {
+            // Up to and with the row that reaches CHUNK_CHARS, as when rows were added one by one.
+            to = from + 1;
+            while (pendingChars + batch.chars(from, to) < CHUNK_CHARS) to++;
+          }
+          pending.push(from === 0 && to === batch.length ? batch : batch.slice(from, to));
+          pendingRows += to - from;
+          pendingChars += batch.chars(from, to);
+          from = to;
+          if (pendingRows >= chunkRows || pendingChars >= CHUNK_CHARS) await cut();
+        }
       }
-      await handOver(pending);
-      await handOver([]);
-      startSheet([], []);
+      if (pendingRows > 0) await cut();
+      await handOver(null);
+      startSheet(null, null);
     } finally {
       // Never leave a chunk's statements running behind a failure.
       await (inFlight as { results: Promise<unknown> } | null)?.results.catch(() => {});
@@ -152,19 +172,15 @@ export class ChunkPipeline {
    * Writes a geocoded chunk in slices, yielding to the event loop between them: the chunk in the
    * database is a statement or two, and each is only sent once this process gets to handle the
    * previous one's reply. Writing 100,000 rows in one go would stall it for two seconds.
-   * Each row and result is let go once written (the arrays are the caller's last hold on the
-   * chunk), so its memory can be reclaimed while the rest of the chunk is written.
    */
-  private async writeChunk(rows: (Row | null)[], results: (RowResult | null)[], sheet: DetectedSheet): Promise<void> {
+  private async writeChunk(rows: RowBatch, results: ChunkResults, sheet: DetectedSheet): Promise<void> {
     const { writer, columns, timings } = this.parts;
     for (let from = 0; from < rows.length; from += WRITE_SLICE_ROWS) {
       const t = Date.now();
       const to = Math.min(rows.length, from + WRITE_SLICE_ROWS);
-      for (let i = from; i < to; i++) {
-        writer.writeRow(trimCoordinates(rows[i]!, sheet), columns.valuesFor(results[i]!));
-        rows[i] = null;
-        results[i] = null;
-      }
+      const appended: CellValue[][] = new Array(to - from);
+      for (let i = from; i < to; i++) appended[i - from] = columns.valuesFor(results, i);
+      writer.writeRows(rows, from, to, appended, sheet);
       if (this.parts.progress) this.parts.progress.writtenRows += to - from;
       await writer.drained?.();
       timings.writeMs += Date.now() - t;
@@ -174,7 +190,16 @@ export class ChunkPipeline {
 
   /** Rows of a sheet, with the time spent waiting for the reader added to readMs. */
   private async *timedRows(sheet: string): AsyncGenerator<Row> {
-    const iterator = this.parts.source.rows(sheet)[Symbol.asyncIterator]();
+    for await (const batch of this.timedBatches(sheet)) for (let i = 0; i < batch.length; i++) yield batch.row(i);
+  }
+
+  /**
+   * A sheet's rows in packed batches (the reading worker's; other sources' rows are packed here),
+   * with the time spent waiting for the reader added to readMs.
+   */
+  private async *timedBatches(sheet: string): AsyncGenerator<RowBatch> {
+    const { source } = this.parts;
+    const iterator = (source.batches ? source.batches(sheet) : packedBatches(source.rows(sheet)))[Symbol.asyncIterator]();
     let done = false;
     try {
       for (;;) {

@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { resultsOf, type GeocodedChunk, type PointResult } from '../geocode/chunk-geocoder';
+import { emptyChunk, joinChunks, sliceChunk, type GeocodedChunk } from '../geocode/chunk-geocoder';
 
 /**
  * A geocoded chunk as one conversion_chunks row stores it. Boundary ids and result codes are
@@ -24,7 +24,7 @@ export interface PackedChunk {
  * too), so a conversion with two sets still commits one row per chunk.
  */
 export function packChunk(firstRow: number, chunk: GeocodedChunk | GeocodedChunk[]): PackedChunk {
-  if (Array.isArray(chunk)) return { ...packChunk(firstRow, concatenate(chunk)), rowCount: chunk[0].rowCount };
+  if (Array.isArray(chunk)) return { ...packChunk(firstRow, joinChunks(chunk)), rowCount: chunk[0].rowCount };
   const noteOffsets = [...new Set([...chunk.distances.keys(), ...chunk.reasons.keys()])].sort((a, b) => a - b);
   return {
     firstRow,
@@ -39,9 +39,9 @@ export function packChunk(firstRow: number, chunk: GeocodedChunk | GeocodedChunk
 
 /**
  * Reads back results committed earlier, rows fromRow..toRow-1 (a resumed job rewrites its output
- * from the start): per row, one result per boundary set.
+ * from the start): one chunk per boundary set (`sets` of them), column-wise as geocoded.
  */
-export async function loadSetResults(db: EntityManager, conversionId: string, fromRow: number, toRow: number): Promise<PointResult[][]> {
+export async function loadSetResults(db: EntityManager, conversionId: string, fromRow: number, toRow: number, sets: number): Promise<GeocodedChunk[]> {
   const chunks: PackedChunk[] = await db.query(
     `SELECT first_row AS "firstRow", row_count AS "rowCount", boundary_ids AS "boundaryIds", results,
             note_offsets AS "noteOffsets", note_distances AS "noteDistances", note_reasons AS "noteReasons"
@@ -49,45 +49,19 @@ export async function loadSetResults(db: EntityManager, conversionId: string, fr
       WHERE conversion_id = $1 AND first_row < $3 AND first_row + row_count > $2 ORDER BY first_row`,
     [conversionId, fromRow, toRow],
   );
-  const out: PointResult[][] = [];
+  const bySet: GeocodedChunk[][] = Array.from({ length: sets }, () => []);
   for (const c of chunks) {
     const all = unpack(c);
-    const sets = all.rowCount / c.rowCount;
     const from = Math.max(fromRow, c.firstRow) - c.firstRow;
     const to = Math.min(toRow, c.firstRow + c.rowCount) - c.firstRow;
-    for (let i = from; i < to; i++) {
-      const row: PointResult[] = [];
-      for (let g = 0; g < sets; g++) row.push(resultsOf(all, g * c.rowCount + i, g * c.rowCount + i + 1)[0]);
-      out.push(row);
-    }
+    for (let g = 0; g < sets; g++) bySet[g].push(sliceChunk(all, g * c.rowCount + from, g * c.rowCount + to));
   }
-  return out;
+  return bySet.map((parts) => joinChunks(parts.length > 0 ? parts : [emptyChunk(0)]));
 }
 
 /** Drops a job's stored results (once its output holds them, or it ended without one). */
 export async function dropChunks(db: EntityManager, conversionId: string): Promise<void> {
   await db.query(`DELETE FROM conversion_chunks WHERE conversion_id = $1`, [conversionId]);
-}
-
-/** Several chunks of the same rows as one, set after set (see packChunk). */
-function concatenate(chunks: GeocodedChunk[]): GeocodedChunk {
-  if (chunks.length === 1) return chunks[0];
-  const n = chunks[0].rowCount;
-  const all: GeocodedChunk = {
-    rowCount: n * chunks.length,
-    boundaryIds: new Int32Array(n * chunks.length),
-    results: new Int16Array(n * chunks.length),
-    distances: new Map(),
-    reasons: new Map(),
-    gridMatches: 0,
-  };
-  chunks.forEach((c, g) => {
-    all.boundaryIds.set(c.boundaryIds, g * n);
-    all.results.set(c.results, g * n);
-    for (const [i, d] of c.distances) all.distances.set(g * n + i, d);
-    for (const [i, r] of c.reasons) all.reasons.set(g * n + i, r);
-  });
-  return all;
 }
 
 /** A stored row as one chunk of all its sets' outcomes (rowCount × sets entries). */

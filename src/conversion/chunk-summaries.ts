@@ -2,7 +2,7 @@ import type { EntityManager } from 'typeorm';
 import type { BoundaryCatalog } from '../boundaries/catalog';
 import type { GeocodedChunk } from '../geocode/chunk-geocoder';
 import { RESULT_CODE, resultFromCode, type MatchResult } from '../geocode/result-codes';
-import type { Row } from '../reading/table-source';
+import type { ChunkRows, Row } from '../reading/table-source';
 import { parseCoordinate } from '../detection/coordinates';
 import { distanceNote, reasonNote, type OutputLanguage } from './output-words';
 
@@ -37,7 +37,7 @@ export interface ChunkPlace {
 }
 
 /** One pass over a chunk's results: counts per boundary of the OK and NEAREST rows, and the other rows. */
-export function summarizeChunk(firstRow: number, chunk: GeocodedChunk, rows: Row[], xs: Float64Array, ys: Float64Array, place: ChunkPlace): ChunkSummary {
+export function summarizeChunk(firstRow: number, chunk: GeocodedChunk, rows: ChunkRows, xs: Float64Array, ys: Float64Array, place: ChunkPlace): ChunkSummary {
   const counts = new Map<number, number>();
   const s: ChunkSummary = {
     firstRow,
@@ -63,8 +63,8 @@ export function summarizeChunk(firstRow: number, chunk: GeocodedChunk, rows: Row
     s.problemResults.push(result);
     if (result === RESULT_CODE.INVALID) {
       // As read where a cell holds a number; null where it does not.
-      s.problemXs.push(numberOrNull(rows[i]?.[place.xIndex]));
-      s.problemYs.push(numberOrNull(rows[i]?.[place.yIndex]));
+      s.problemXs.push(numberOrNull(rows.cell(i, place.xIndex)));
+      s.problemYs.push(numberOrNull(rows.cell(i, place.yIndex)));
     } else {
       s.problemXs.push(xs[i]);
       s.problemYs.push(ys[i]);

@@ -1,9 +1,9 @@
 import { versionAt, versionName, type BoundarySetService } from '../boundaries/set-service';
 import { dayOf } from '../detection/date-column';
 import type { BoundaryPlan, StoredConversionOptions } from '../entities/Conversion';
-import type { ChunkInput, GeocodedChunk } from '../geocode/chunk-geocoder';
+import { emptyChunk, type ChunkInput, type GeocodedChunk } from '../geocode/chunk-geocoder';
 import type { Geocoder } from '../geocode/geocoder';
-import type { Row } from '../reading/table-source';
+import type { ChunkRows } from '../reading/table-source';
 
 /**
  * The boundary sets of a conversion and how a row picks its version of each: a dated set (several
@@ -19,25 +19,27 @@ export class DatedPlan {
   ) {}
 
   /** The version (index into the set's versions) each row uses. */
-  versionIndexes(set: number, rows: readonly Row[], dateIndex: number | null): Int32Array {
+  versionIndexes(set: number, rows: ChunkRows, dateIndex: number | null): Int32Array {
     const { versions } = this.plan.sets[set];
     const out = new Int32Array(rows.length);
     if (versions.length === 1) return out;
     const indexed = versions.map((v, i) => ({ ...v, i }));
     const fallback = versionAt(indexed, this.asOf).i;
     for (let r = 0; r < rows.length; r++) {
-      const day = dateIndex === null ? null : dayOf(rows[r][dateIndex] ?? null);
+      const day = dateIndex === null ? null : dayOf(rows.cell(r, dateIndex));
       out[r] = day === null ? fallback : versionAt(indexed, day).i;
     }
     return out;
   }
 
   /** The 경계기준 value of each row (`kostat 2013-01-01`, the dated sets' versions), or null without that column. */
-  basisOf(rows: readonly Row[], dateIndex: number | null): string[] | null {
+  basisOf(rows: ChunkRows, dateIndex: number | null): string[] | null {
     if (!this.showsBasis) return null;
     const dated = this.plan.sets.map((s, g) => ({ s, g })).filter(({ s }) => s.versions.length > 1);
     const chosen = dated.map(({ g }) => this.versionIndexes(g, rows, dateIndex));
-    return rows.map((_, r) => dated.map(({ s }, k) => versionName(s.name, s.versions[chosen[k][r]].validFrom)).join(', '));
+    const basis: string[] = new Array(rows.length);
+    for (let r = 0; r < rows.length; r++) basis[r] = dated.map(({ s }, k) => versionName(s.name, s.versions[chosen[k][r]].validFrom)).join(', ');
+    return basis;
   }
 }
 
@@ -54,7 +56,7 @@ export async function geocodeSets(
   plan: DatedPlan,
   target: { srid: number; maxDistanceMeters: number },
   input: ChunkInput,
-  rows: readonly Row[],
+  rows: ChunkRows,
   dateIndex: number | null,
 ): Promise<GeocodedChunk[]> {
   return Promise.all(
@@ -82,10 +84,6 @@ export async function geocodeSets(
       return merged;
     }),
   );
-}
-
-function emptyChunk(n: number): GeocodedChunk {
-  return { rowCount: n, boundaryIds: new Int32Array(n), results: new Int16Array(n), distances: new Map(), reasons: new Map(), gridMatches: 0 };
 }
 
 /** The rows `index` of a chunk's input, renumbered from 0. */

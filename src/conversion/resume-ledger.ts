@@ -1,12 +1,12 @@
 import type { DataSource } from 'typeorm';
 import type { Conversion, PhaseTimings } from '../entities/Conversion';
 import { readChunkCoordinates } from '../detection/coordinates';
-import { resultAt, type GeocodedChunk, type PointResult } from '../geocode/chunk-geocoder';
+import { joinChunks, type GeocodedChunk } from '../geocode/chunk-geocoder';
 import type { Geocoder } from '../geocode/geocoder';
 import { geocodeSets, type DatedPlan } from './dated-geocoding';
 import { RESULT_CODE } from '../geocode/result-codes';
 import { countRows } from '../metrics/instruments';
-import type { Row } from '../reading/table-source';
+import type { ChunkRows } from '../reading/table-source';
 import { loadSetResults, packChunk } from './chunk-store';
 import { storeSummary, summarizeChunk } from './chunk-summaries';
 import type { JobCounters, JobQueue, Lease } from './job-queue';
@@ -23,10 +23,13 @@ export interface CoordinateColumns {
   dateIndex?: number | null;
 }
 
-/** A row's outcome: one result per boundary set of the conversion, and which versions it used (경계기준). */
-export interface RowResult {
-  sets: PointResult[];
-  basis: string | null;
+/**
+ * A chunk's outcomes: per boundary set of the conversion, column-wise as geocoded (row i is
+ * position i), and per row which versions it used (경계기준) when the output shows that.
+ */
+export interface ChunkResults {
+  sets: GeocodedChunk[];
+  basis: string[] | null;
 }
 
 export interface LedgerDeps {
@@ -67,30 +70,30 @@ export class ResumeLedger {
   }
 
   /** Results for the next rows, in order: reloaded where an earlier attempt committed them, else geocoded and committed. */
-  async resultsFor(rows: Row[], columns: CoordinateColumns): Promise<RowResult[]> {
+  async resultsFor(rows: ChunkRows, columns: CoordinateColumns): Promise<ChunkResults> {
     const first = this.nextRowNo;
     const end = first + rows.length;
     if (this.sheet?.name !== columns.sheet) this.sheet = { name: columns.sheet, firstRowNo: first };
-    // concat, not push(...): spreading a chunk of 100,000+ results overflows the call stack.
-    let results: PointResult[][] = [];
+    const parts: GeocodedChunk[][] = [];
+    const setCount = this.target.plan.plan.sets.length;
     if (first < this.committed) {
-      results = results.concat(await loadSetResults(this.deps.dataSource.manager, this.job.id, first, Math.min(end, this.committed)));
+      parts.push(await loadSetResults(this.deps.dataSource.manager, this.job.id, first, Math.min(end, this.committed), setCount));
     }
     if (end > this.committed) {
       const from = Math.max(first, this.committed);
-      results = results.concat(await this.geocodeAndCommit(rows.slice(from - first), from, columns));
+      parts.push(await this.geocodeAndCommit(from === first ? rows : rows.slice(from - first), from, columns));
       this.committed = end;
     }
-    if (results.length !== rows.length) {
-      throw new Error(`Row accounting failed: expected results for rows ${first}..${end - 1}, got ${results.length}`);
+    const sets = parts.length === 1 ? parts[0] : Array.from({ length: setCount }, (_, g) => joinChunks(parts.map((p) => p[g])));
+    if (sets[0].rowCount !== rows.length) {
+      throw new Error(`Row accounting failed: expected results for rows ${first}..${end - 1}, got ${sets[0].rowCount}`);
     }
     this.nextRowNo = end;
     // Which versions a row used follows from its date, so it is worked out again, never stored.
-    const basis = this.target.plan.basisOf(rows, columns.dateIndex ?? null);
-    return results.map((sets, i) => ({ sets, basis: basis?.[i] ?? null }));
+    return { sets, basis: this.target.plan.basisOf(rows, columns.dateIndex ?? null) };
   }
 
-  private async geocodeAndCommit(rows: Row[], firstRowNo: number, { xIndex, yIndex, srid, sheet, headerRow, dateIndex }: CoordinateColumns): Promise<PointResult[][]> {
+  private async geocodeAndCommit(rows: ChunkRows, firstRowNo: number, { xIndex, yIndex, srid, sheet, headerRow, dateIndex }: CoordinateColumns): Promise<GeocodedChunk[]> {
     const t = Date.now();
     const input = readChunkCoordinates(rows, xIndex, yIndex, srid);
     // One chunk per set, each row answered by its version; counts and summaries follow the first set.
@@ -111,7 +114,7 @@ export class ResumeLedger {
     Object.assign(this.counters, next);
     this.timings.geocodeMs += Date.now() - t;
     this.timings.gridMatchedRows = (this.timings.gridMatchedRows ?? 0) + geocoded.gridMatches;
-    return rows.map((_, i) => bySet.map((chunk) => resultAt(chunk, i)));
+    return bySet;
   }
 }
 

@@ -1,4 +1,4 @@
-import type { CellValue } from '../reading/table-source';
+import type { CellValue, ChunkRows } from '../reading/table-source';
 
 export type ParsedCoordinate = { value: number } | { problem: string };
 
@@ -78,7 +78,7 @@ function readPointExplained(xCell: CellValue, yCell: CellValue, srid: number): P
  * the same reading as readPoint, row by row, without an object per row.
  */
 export function readChunkCoordinates(
-  rows: CellValue[][],
+  rows: ChunkRows,
   xIndex: number,
   yIndex: number,
   srid: number,
@@ -87,8 +87,8 @@ export function readChunkCoordinates(
   const ys = new Float64Array(rows.length);
   const invalidReasons = new Map<number, string>();
   for (let i = 0; i < rows.length; i++) {
-    const xCell = rows[i][xIndex] ?? null;
-    const yCell = rows[i][yIndex] ?? null;
+    const xCell = rows.cell(i, xIndex);
+    const yCell = rows.cell(i, yIndex);
     const x = plainNumber(xCell);
     const y = plainNumber(yCell);
     if (usable(x, y, srid)) {

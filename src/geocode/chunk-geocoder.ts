@@ -127,11 +127,48 @@ export function resultAt(chunk: GeocodedChunk, i: number): PointResult {
   };
 }
 
-/** The outcomes of points from..to-1 of a chunk, in order. */
-export function resultsOf(chunk: GeocodedChunk, from = 0, to = chunk.rowCount): PointResult[] {
-  const out: PointResult[] = [];
-  for (let i = from; i < to; i++) out.push(resultAt(chunk, i));
-  return out;
+/** A chunk of n points with no outcomes yet, to be filled in. */
+export function emptyChunk(n: number): GeocodedChunk {
+  return { rowCount: n, boundaryIds: new Int32Array(n), results: new Int16Array(n), distances: new Map(), reasons: new Map(), gridMatches: 0 };
+}
+
+/** Points from..to-1 of a chunk as a chunk of their own, renumbered from 0. */
+export function sliceChunk(chunk: GeocodedChunk, from: number, to: number): GeocodedChunk {
+  const part: GeocodedChunk = {
+    rowCount: to - from,
+    boundaryIds: chunk.boundaryIds.slice(from, to),
+    results: chunk.results.slice(from, to),
+    distances: new Map(),
+    reasons: new Map(),
+    gridMatches: 0,
+  };
+  for (const [i, d] of chunk.distances) if (i >= from && i < to) part.distances.set(i - from, d);
+  for (const [i, r] of chunk.reasons) if (i >= from && i < to) part.reasons.set(i - from, r);
+  return part;
+}
+
+/** Chunks one after the other as one chunk (the second's point 0 follows the first's last). */
+export function joinChunks(chunks: GeocodedChunk[]): GeocodedChunk {
+  if (chunks.length === 1) return chunks[0];
+  const n = chunks.reduce((sum, c) => sum + c.rowCount, 0);
+  const all: GeocodedChunk = {
+    rowCount: n,
+    boundaryIds: new Int32Array(n),
+    results: new Int16Array(n),
+    distances: new Map(),
+    reasons: new Map(),
+    gridMatches: 0,
+  };
+  let at = 0;
+  for (const c of chunks) {
+    all.boundaryIds.set(c.boundaryIds, at);
+    all.results.set(c.results, at);
+    for (const [i, d] of c.distances) all.distances.set(at + i, d);
+    for (const [i, r] of c.reasons) all.reasons.set(at + i, r);
+    all.gridMatches += c.gridMatches;
+    at += c.rowCount;
+  }
+  return all;
 }
 
 /** Points of a chunk: position in the chunk, and coordinates. */

@@ -16,7 +16,7 @@ import type { Geocoder } from '../geocode/geocoder';
 import { resultFromCode, type MatchResult } from '../geocode/result-codes';
 import { withLimits, type SourceLimits } from '../reading/limited-source';
 import { detectInputFormat, openTableSource, readHead } from '../reading/open-source';
-import type { CellValue } from '../reading/table-source';
+import { listRows, type CellValue } from '../reading/table-source';
 
 export const DEFAULT_PREVIEW_ROWS = 10;
 const MAX_PREVIEW_ROWS = 50;
@@ -135,13 +135,8 @@ export class PreviewService {
     srid: number,
     target: { plan: DatedPlan; catalogs: BoundaryCatalog[][]; maxDistanceMeters: number },
   ): Promise<PreviewRow[]> {
-    const input = readChunkCoordinates(
-      sampled.map((s) => s.cells),
-      sheet.xIndex!,
-      sheet.yIndex!,
-      srid,
-    );
-    const rows = sampled.map((s) => s.cells);
+    const rows = listRows(sampled.map((s) => s.cells));
+    const input = readChunkCoordinates(rows, sheet.xIndex!, sheet.yIndex!, srid);
     const dateIndex = sheet.dateIndex ?? null;
     const bySet = await geocodeSets(this.deps.geocoder, target.plan, { srid, maxDistanceMeters: target.maxDistanceMeters }, input, rows, dateIndex);
     const dated = target.plan.plan.sets.some((s) => s.versions.length > 1) && (dateIndex !== null || target.plan.asOf !== null);

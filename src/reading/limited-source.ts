@@ -1,4 +1,5 @@
 import { UserInputError } from '../errors';
+import type { RowBatch } from './row-batches';
 import type { Row, SheetRows, TableSource } from './table-source';
 
 export interface SourceLimits {
@@ -25,6 +26,16 @@ export function withLimits(source: TableSource, limits: SourceLimits): TableSour
       yield row;
     }
   };
+  const checkedBatches = async function* (sheet: string, batches: AsyncIterable<RowBatch>): AsyncGenerator<RowBatch> {
+    let rowNumber = 0;
+    for await (const batch of batches) {
+      for (let i = 0; i < batch.length; i++) {
+        if (batch.width(i) > limits.maxColumns) throw tooManyColumns(sheet, rowNumber + i + 1, batch.width(i), limits.maxColumns);
+      }
+      rowNumber += batch.length;
+      yield batch;
+    }
+  };
   return {
     settings: source.settings,
     async sheetNames() {
@@ -33,6 +44,7 @@ export function withLimits(source: TableSource, limits: SourceLimits): TableSour
       return names;
     },
     rows: (sheet) => checkedRows(sheet, source.rows(sheet)),
+    batches: source.batches && ((sheet) => checkedBatches(sheet, source.batches!(sheet))),
     async *sheets(): AsyncGenerator<SheetRows> {
       let count = 0;
       for await (const sheet of source.sheets()) {

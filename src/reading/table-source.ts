@@ -1,6 +1,27 @@
+import type { RowBatch } from './row-batches';
+
 /** A cell as read from any input: CSV gives strings, XLSX gives typed values. */
 export type CellValue = string | number | boolean | Date | null;
 export type Row = CellValue[];
+
+/** A chunk's rows, read cell by cell (a RowBatch keeps them packed; listRows wraps plain rows). */
+export interface ChunkRows {
+  readonly length: number;
+  /** Cell `column` of row i; null past the row's end. */
+  cell(i: number, column: number): CellValue;
+  row(i: number): Row;
+  slice(from: number, to?: number): ChunkRows;
+}
+
+/** Rows already in lists (a preview's samples) as ChunkRows. */
+export function listRows(rows: Row[]): ChunkRows {
+  return {
+    length: rows.length,
+    cell: (i, column) => rows[i][column] ?? null,
+    row: (i) => rows[i],
+    slice: (from, to) => listRows(rows.slice(from, to)),
+  };
+}
 
 /** What the analysis found out about how to read a file, enough to read it again the same way. */
 export interface ReadSettings {
@@ -18,6 +39,11 @@ export interface TableSource {
   sheetNames(): Promise<string[]>;
   /** Every row of the sheet, the header included, in file order. */
   rows(sheet: string): AsyncIterable<Row>;
+  /**
+   * The same rows in packed batches, where the source has them so (the reading worker sends
+   * them packed): a conversion reads them without building a row each (see RowBatch).
+   */
+  batches?(sheet: string): AsyncIterable<RowBatch>;
   /**
    * Every sheet in file order, in one pass over the file (a workbook read sheet by sheet with
    * `rows` is unzipped again for each). Each sheet's rows must be read before the next sheet.

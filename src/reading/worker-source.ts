@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads';
 import { UserInputError } from '../errors';
 import { workerEntry } from '../util/worker-entry';
 import { describeReadError, fileTooComplex, TOO_COMPLEX, type ReadPlace } from './read-limits';
-import { unpackRows } from './row-batches';
+import { RowBatch, unpackRows, type PackedRows } from './row-batches';
 import type { ReadSettings, Row, SheetRows, TableSource } from './table-source';
 import type { CallMethod, FromWorker, ToWorker, WorkerInit } from './worker-protocol';
 
@@ -91,6 +91,14 @@ export class WorkerTableSource implements TableSource {
   }
 
   async *rows(sheet: string): AsyncGenerator<Row> {
+    for await (const packed of this.packedRows(sheet)) for (const row of unpackRows(packed)) yield row;
+  }
+
+  async *batches(sheet: string): AsyncGenerator<RowBatch> {
+    for await (const packed of this.packedRows(sheet)) yield new RowBatch(packed);
+  }
+
+  private async *packedRows(sheet: string): AsyncGenerator<PackedRows> {
     const { id, channel } = this.open({ op: 'stream', id: 0, sheet, credits: CREDITS });
     this.place.sheet = sheet;
     this.place.row = 0;
@@ -101,7 +109,7 @@ export class WorkerTableSource implements TableSource {
         if (m.kind === 'rows') {
           this.post({ op: 'pull', id });
           this.place.row += m.packed.rows;
-          for (const row of unpackRows(m.packed)) yield row;
+          yield m.packed;
         } else {
           finished = true;
           this.settle(m);

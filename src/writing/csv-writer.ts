@@ -2,7 +2,8 @@ import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import type { CellValue, Row } from '../reading/table-source';
-import type { OutputWriter, SheetStart } from './output-writer';
+import type { RowBatch } from '../reading/row-batches';
+import type { CoordinateCells, OutputWriter, SheetStart } from './output-writer';
 import { Utf8Blocks } from './utf8-blocks';
 
 const BOM = '\uFEFF';
@@ -55,6 +56,27 @@ export class CsvOutputWriter implements OutputWriter {
     this.push(values, appended, this.currentSheet);
   }
 
+  writeRows(rows: RowBatch, from: number, to: number, appended: CellValue[][], { xIndex, yIndex }: CoordinateCells): void {
+    if (this.currentSheet === null) return;
+    const sheetCell = this.multiSheet ? csvField(this.currentSheet) : null;
+    for (let i = from; i < to; i++) {
+      let line = '';
+      let cells = 0;
+      if (sheetCell !== null) {
+        line = sheetCell;
+        cells = 1;
+      }
+      const width = rows.width(i);
+      for (let c = 0; c < width; c++) {
+        if (cells++ > 0) line += ',';
+        let value = rows.cell(i, c);
+        if ((c === xIndex || c === yIndex) && typeof value === 'string') value = value.trim();
+        line += csvField(value);
+      }
+      this.blocks.write(this.withAppended(line, cells, width, appended[i - from]) + '\r\n');
+    }
+  }
+
   /** One line: [시트,] the row's cells, padded to the header when appended cells follow, then those. */
   private push(values: Row, appended: CellValue[] | null, sheetCell: string): void {
     let line = '';
@@ -68,14 +90,17 @@ export class CsvOutputWriter implements OutputWriter {
       if (cells++ > 0) line += ',';
       line += csvField(values[i]);
     }
-    if (appended) {
-      for (let i = values.length; i < this.baseColumns; i++) if (cells++ > 0) line += ',';
-      for (let i = 0; i < appended.length; i++) {
-        if (cells++ > 0) line += ',';
-        line += csvField(appended[i]);
-      }
+    this.blocks.write((appended ? this.withAppended(line, cells, values.length, appended) : line) + '\r\n');
+  }
+
+  /** The line so far (`cells` cells, `width` of them the row's own), padded to the header, then the appended cells. */
+  private withAppended(line: string, cells: number, width: number, appended: CellValue[]): string {
+    for (let i = width; i < this.baseColumns; i++) if (cells++ > 0) line += ',';
+    for (let i = 0; i < appended.length; i++) {
+      if (cells++ > 0) line += ',';
+      line += csvField(appended[i]);
     }
-    this.blocks.write(line + '\r\n');
+    return line;
   }
 
   /** Resolves once the rows so far are taken by the output (backpressure); rejects when the output failed. */

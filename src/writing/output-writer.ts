@@ -1,4 +1,6 @@
+import type { RowBatch } from '../reading/row-batches';
 import type { CellValue, Row } from '../reading/table-source';
+import { trimCoordinates } from './cell-values';
 
 /**
  * Where converted rows go. One writer per conversion, writing into a stream that storage turns
@@ -9,6 +11,12 @@ export interface OutputWriter {
   startSheet(sheet: SheetStart): void;
   /** `appended` is null for rows of a sheet without coordinates (copied through). */
   writeRow(values: Row, appended: CellValue[] | null): void;
+  /**
+   * Rows from..to-1 of a converted chunk, row i followed by appended[i - from], as they lie in
+   * the batch (no row is built where the writer does not need one); the cells of `coordinates`
+   * are written trimmed (trimCoordinates).
+   */
+  writeRows(rows: RowBatch, from: number, to: number, appended: CellValue[][], coordinates: CoordinateCells): void;
   /** Resolves once the rows written so far have been taken by the file stream (backpressure). */
   drained?(): Promise<void>;
   endSheet(): Promise<void>;
@@ -27,4 +35,15 @@ export interface SheetStart {
   sample: Row[];
   /** The appended values of the first data rows, to size the appended columns. */
   appendedSample?: CellValue[][];
+}
+
+/** The columns of a sheet's coordinates, written trimmed. */
+export interface CoordinateCells {
+  xIndex: number | null;
+  yIndex: number | null;
+}
+
+/** writeRows for a writer that takes rows one by one. */
+export function writeRowsOneByOne(writer: OutputWriter, rows: RowBatch, from: number, to: number, appended: CellValue[][], coordinates: CoordinateCells): void {
+  for (let i = from; i < to; i++) writer.writeRow(trimCoordinates(rows.row(i), coordinates), appended[i - from]);
 }

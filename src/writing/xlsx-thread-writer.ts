@@ -2,11 +2,11 @@ import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { Worker } from 'node:worker_threads';
 import { UserInputError } from '../errors';
-import { RowPacker, transferablesOf } from '../reading/row-batches';
+import { RowPacker, transferablesOf, type RowBatch } from '../reading/row-batches';
 import type { CellValue, Row } from '../reading/table-source';
 import { workerEntry } from '../util/worker-entry';
-import type { OutputWriter, SheetStart } from './output-writer';
-import type { FromWriteThread, ToWriteThread, WriteThreadInit } from './xlsx/thread-protocol';
+import type { CoordinateCells, OutputWriter, SheetStart } from './output-writer';
+import type { ChunkSlice, FromWriteThread, ToWriteThread, WriteThreadInit } from './xlsx/thread-protocol';
 import { checkColumns, EXCEL_MAX_ROWS, sheetColumns } from './xlsx-writer';
 
 /** Output rows per batch sent to the thread, and characters (a batch is a few hundred KB at most). */
@@ -34,7 +34,9 @@ export class XlsxThreadWriter implements OutputWriter {
   private packer = new RowPacker(2 * BATCH_ROWS, BATCH_CHARS);
   private appended = new Uint8Array(BATCH_ROWS);
   private count = 0;
+  /** Batches sent and not yet written, counted in BATCH_ROWS rows (`weights`: each message's, in order). */
   private inFlight = 0;
+  private readonly weights: number[] = [];
   private wakeWritten: (() => void) | null = null;
   private readonly done: Promise<void>;
   private failure: Error | null = null;
@@ -76,7 +78,7 @@ export class XlsxThreadWriter implements OutputWriter {
             }
             break;
           case 'written':
-            this.inFlight--;
+            this.inFlight -= this.weights.shift() ?? 1;
             this.wakeWritten?.();
             break;
           case 'finished':
@@ -116,6 +118,20 @@ export class XlsxThreadWriter implements OutputWriter {
     if (this.count === BATCH_ROWS || this.packer.full) this.flush();
   }
 
+  writeRows(rows: RowBatch, from: number, to: number, appended: CellValue[][], coordinates: CoordinateCells): void {
+    const sheet = this.sheet;
+    if (!sheet) throw new Error('writeRows before startSheet');
+    for (let i = from; i < to; i++) checkColumns(sheet.name, Math.max(sheet.appendedFrom, rows.width(i)) + appended[i - from].length);
+    this.flush();
+    const packer = new RowPacker(Infinity, Infinity);
+    for (const cells of appended) packer.add(cells);
+    const slice: ChunkSlice = { rows: rows.packedSlice(from, to), appended: packer.take(), coordinates: { xIndex: coordinates.xIndex, yIndex: coordinates.yIndex } };
+    // Counted as batches of BATCH_ROWS, as the rows written one by one are.
+    this.inFlight += (to - from) / BATCH_ROWS;
+    this.weights.push((to - from) / BATCH_ROWS);
+    this.worker.postMessage({ op: 'chunkRows', slice } satisfies ToWriteThread, [...transferablesOf(slice.rows), ...transferablesOf(slice.appended)]);
+  }
+
   async drained(): Promise<void> {
     while (this.inFlight > MAX_IN_FLIGHT && !this.failure) {
       await Promise.race([new Promise<void>((resolve) => (this.wakeWritten = resolve)), this.done]);
@@ -153,6 +169,7 @@ export class XlsxThreadWriter implements OutputWriter {
     const appended = this.appended.slice(0, this.count);
     this.count = 0;
     this.inFlight++;
+    this.weights.push(1);
     this.worker.postMessage({ op: 'rows', batch: { packed, appended } } satisfies ToWriteThread, [...transferablesOf(packed), appended.buffer]);
   }
 

@@ -3,9 +3,10 @@ import { PassThrough, type Writable } from 'node:stream';
 import archiver from 'archiver';
 import './xlsx/native-crc32';
 import { UserInputError } from '../errors';
+import type { RowBatch } from '../reading/row-batches';
 import type { CellValue, Row } from '../reading/table-source';
 import { displayWidth } from './cell-values';
-import type { OutputWriter, SheetStart } from './output-writer';
+import { writeRowsOneByOne, type CoordinateCells, type OutputWriter, type SheetStart } from './output-writer';
 import {
   contentTypesXml,
   ROOT_RELS_XML,
@@ -97,6 +98,10 @@ export class XlsxOutputWriter implements OutputWriter {
     xml.write(worksheetStartXml(header ? headerRowNumber : 0, columnWidths(header ?? [], sample)));
     for (const row of start.leadingRows) this.add(row, null);
     if (header) this.add(header, null, STYLE_BOLD, false);
+  }
+
+  writeRows(rows: RowBatch, from: number, to: number, appended: CellValue[][], coordinates: CoordinateCells): void {
+    writeRowsOneByOne(this, rows, from, to, appended, coordinates);
   }
 
   writeRow(values: Row, appended: CellValue[] | null): void {

@@ -1,5 +1,5 @@
 import type { PackedRows } from '../../reading/row-batches';
-import type { SheetStart } from '../output-writer';
+import type { CoordinateCells, SheetStart } from '../output-writer';
 
 /** What the workbook-writing thread is started with (see xlsx-thread-writer.ts). */
 export interface WriteThreadInit {
@@ -11,14 +11,25 @@ export interface WriteThreadInit {
  * Rows of a batch: each output row is two packed rows, its own cells then its appended ones;
  * `appended[i]` is 0 where row i has none (a copied-through row), else 1.
  */
-export interface RowBatch {
+export interface OutputBatch {
   packed: PackedRows;
   appended: Uint8Array;
 }
 
+/**
+ * Rows of a converted chunk as the reader packed them, and their appended cells packed a row
+ * each; the coordinate cells are written trimmed.
+ */
+export interface ChunkSlice {
+  rows: PackedRows;
+  appended: PackedRows;
+  coordinates: CoordinateCells;
+}
+
 export type ToWriteThread =
   | { op: 'sheet'; start: SheetStart }
-  | { op: 'rows'; batch: RowBatch }
+  | { op: 'rows'; batch: OutputBatch }
+  | { op: 'chunkRows'; slice: ChunkSlice }
   | { op: 'endSheet' }
   | { op: 'finish' }
   /** The main thread has passed on `bytes` more of the output. */

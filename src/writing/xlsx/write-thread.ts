@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import { parentPort, workerData } from 'node:worker_threads';
-import { unpackRows } from '../../reading/row-batches';
+import { RowBatch, unpackRows } from '../../reading/row-batches';
+import { trimCoordinates } from '../cell-values';
 import { XlsxOutputWriter } from '../xlsx-writer';
 import type { FromWriteThread, ToWriteThread, WriteThreadInit } from './thread-protocol';
 
@@ -80,6 +81,15 @@ async function handle(m: Exclude<ToWriteThread, { op: 'taken' }>): Promise<void>
       const rows = unpackRows(m.batch.packed);
       const appended = m.batch.appended;
       for (let i = 0; i < appended.length; i++) writer.writeRow(rows[2 * i], appended[i] ? rows[2 * i + 1] : null);
+      await writer.drained();
+      post({ kind: 'written' });
+      break;
+    }
+    case 'chunkRows': {
+      const { rows, appended, coordinates } = m.slice;
+      const batch = new RowBatch(rows);
+      const tails = unpackRows(appended);
+      for (let i = 0; i < batch.length; i++) writer.writeRow(trimCoordinates(batch.row(i), coordinates), tails[i]);
       await writer.drained();
       post({ kind: 'written' });
       break;
