@@ -1,5 +1,5 @@
 import type { DetectedLayout, DetectedSheet, PhaseTimings } from '../entities/Conversion';
-import { RowBatch, RowPacker } from '../reading/row-batches';
+import { BatchedRows, RowBatch, RowPacker } from '../reading/row-batches';
 import type { CellValue, ChunkRows, Row, TableSource } from '../reading/table-source';
 import { trimCoordinates } from '../writing/cell-values';
 import type { OutputWriter } from '../writing/output-writer';
@@ -93,11 +93,11 @@ export class ChunkPipeline {
     let pending: RowBatch[] = [];
     let pendingRows = 0;
     let pendingChars = 0;
-    let inFlight: { rows: RowBatch; results: Promise<ChunkResults> } | null = null;
+    let inFlight: { rows: BatchedRows; results: Promise<ChunkResults> } | null = null;
     let started = false;
     // Started with the first geocoded chunk in hand, so the appended columns (주소 …) are sized
     // by their values too; a sheet without data rows is started at the end with its header only.
-    const startSheet = (firstRows: RowBatch | null, firstResults: ChunkResults | null) => {
+    const startSheet = (firstRows: BatchedRows | null, firstResults: ChunkResults | null) => {
       if (started) return;
       const sampled = Math.min(SAMPLE_ROWS, firstRows?.length ?? 0);
       const sample: Row[] = [];
@@ -110,7 +110,7 @@ export class ChunkPipeline {
       started = true;
     };
     /** Waits for the chunk in the database, starts the next one, then writes the finished one. */
-    const handOver = async (next: RowBatch | null) => {
+    const handOver = async (next: BatchedRows | null) => {
       const previous = inFlight;
       const previousResults = previous ? await previous.results : null;
       inFlight = null;
@@ -128,7 +128,7 @@ export class ChunkPipeline {
       }
     };
     const cut = async () => {
-      const full = RowBatch.concat(pending);
+      const full = new BatchedRows(pending);
       pending = [];
       pendingRows = pendingChars = 0;
       await handOver(full);
@@ -173,14 +173,16 @@ export class ChunkPipeline {
    * database is a statement or two, and each is only sent once this process gets to handle the
    * previous one's reply. Writing 100,000 rows in one go would stall it for two seconds.
    */
-  private async writeChunk(rows: RowBatch, results: ChunkResults, sheet: DetectedSheet): Promise<void> {
+  private async writeChunk(rows: BatchedRows, results: ChunkResults, sheet: DetectedSheet): Promise<void> {
     const { writer, columns, timings } = this.parts;
     for (let from = 0; from < rows.length; from += WRITE_SLICE_ROWS) {
       const t = Date.now();
       const to = Math.min(rows.length, from + WRITE_SLICE_ROWS);
-      const appended: CellValue[][] = new Array(to - from);
-      for (let i = from; i < to; i++) appended[i - from] = columns.valuesFor(results, i);
-      writer.writeRows(rows, from, to, appended, sheet);
+      rows.forEachPart(from, to, (batch, start, end, first) => {
+        const appended: CellValue[][] = new Array(end - start);
+        for (let k = 0; k < end - start; k++) appended[k] = columns.valuesFor(results, first + k);
+        writer.writeRows(batch, start, end, appended, sheet);
+      });
       if (this.parts.progress) this.parts.progress.writtenRows += to - from;
       await writer.drained?.();
       timings.writeMs += Date.now() - t;
