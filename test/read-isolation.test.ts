@@ -7,6 +7,7 @@ import ExcelJS from 'exceljs';
 import JSZip from 'jszip';
 import { UserInputError } from '../src/errors';
 import { openTableSource } from '../src/reading/open-source';
+import { readingWorkers } from '../src/reading/worker-source';
 import type { Row } from '../src/reading/table-source';
 
 /**
@@ -123,4 +124,42 @@ test('a sheet read only in part is skipped, and the next sheet comes whole', asy
     ['a', 10],
     ['b', 3],
   ]);
+});
+
+test('a reading worker is reused by the next file, reads that file, and one that dies is not reused', async () => {
+  const write = (name: string, rows: number, x: number) => {
+    const file = path.join(dir, name);
+    fs.writeFileSync(file, ['x,y', ...Array.from({ length: rows }, (_, i) => `${x}.${i % 1000},37.5`)].join('\n'));
+    return file;
+  };
+  const rowsOf = async (file: string) => (await readAll(file, 'CSV')).sheets[0].rows;
+  const settle = () => new Promise((resolve) => setTimeout(resolve, 700)); // past the source's own 500 ms
+  assert.equal((await rowsOf(write('a.csv', 3, 126)))[1][0], '126.0');
+  await settle();
+  const idle = readingWorkers().filter((w) => w.pooled);
+  assert.ok(idle.length >= 1, 'the worker waits in the pool');
+  const threadIds = new Set(readingWorkers().map((w) => w.worker.threadId));
+
+  const b = await rowsOf(write('b.csv', 5, 127));
+  assert.deepEqual(b.slice(0, 2), [['x', 'y'], ['127.0', '37.5']], "the next file's rows, not the last one's");
+  assert.equal(b.length, 6);
+  await settle();
+  assert.ok(readingWorkers().every((w) => threadIds.has(w.worker.threadId)), 'no new worker was started');
+
+  // A worker that dies mid-read fails that read with a code, and is not handed out again.
+  const big = write('big.csv', 200_000, 128);
+  const source = await openTableSource(big, 'big.csv', 'CSV');
+  await assert.rejects(
+    (async () => {
+      let first = true;
+      for await (const _ of source.batches!('big')) {
+        if (!first) continue;
+        first = false;
+        for (const w of readingWorkers().filter((r) => !r.pooled)) await w.worker.terminate();
+      }
+    })(),
+    (err) => err instanceof UserInputError && err.code === 'FILE_TOO_COMPLEX',
+  );
+  assert.ok(readingWorkers().every((w) => w.pooled), 'the dead worker is gone');
+  assert.equal((await rowsOf(write('c.csv', 2, 129)))[2][0], '129.1');
 });

@@ -1,4 +1,4 @@
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { openDirectSource } from './open-source';
 import { describeReadError, READ_LIMITS, cellTooLong, fileTooComplex, rowTooLong, TOO_COMPLEX, type ReadPlace } from './read-limits';
 import { RowPacker, transferablesOf } from './row-batches';
@@ -6,12 +6,13 @@ import type { Row, TableSource } from './table-source';
 import type { CallMethod, FromWorker, ToWorker, WorkerInit } from './worker-protocol';
 
 /**
- * The reading worker (see worker-source.ts): opens one upload with the parser and answers the
- * main thread's requests, streaming rows in packed batches, at most a few batches ahead of what
- * the main thread has taken. Every failure is answered as a coded error that says where.
+ * The reading worker (see worker-source.ts): opens the upload it is given with the parser and
+ * answers the main thread's requests, streaming rows in packed batches, at most a few batches
+ * ahead of what the main thread has taken. Every failure is answered as a coded error that says
+ * where. Kept in a pool between sources, it reads for one upload at a time ('open', 'close').
  */
 const port = parentPort!;
-const init = workerData as WorkerInit;
+let init: WorkerInit = { file: '', fileName: '', format: 'CSV' };
 let opened: Promise<TableSource> | null = null;
 const source = () => (opened ??= openDirectSource(init.file, init.fileName, init.format, init.known));
 
@@ -53,6 +54,14 @@ const post = (message: FromWorker, transfer: ArrayBuffer[] = []) => port.postMes
 
 port.on('message', (message: ToWorker) => {
   switch (message.op) {
+    case 'open':
+    case 'close':
+      // Streams of the last file still running stop at their next batch.
+      for (const outlet of outlets.values()) outlet.stop();
+      outlets.clear();
+      opened = null;
+      if (message.op === 'open') init = message.init;
+      break;
     case 'call':
       void call(message.id, message.method, message.sheet);
       break;

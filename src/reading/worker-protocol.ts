@@ -12,6 +12,10 @@ export interface WorkerInit {
 export type CallMethod = 'sheetNames' | 'countRows' | 'declaredRows' | 'notes';
 
 export type ToWorker =
+  /** The file this worker reads from now on (a pooled worker reads for one source at a time)… */
+  | { op: 'open'; id: number; init: WorkerInit }
+  /** …and none: what it held of the last one is let go. */
+  | { op: 'close'; id: number }
   | { op: 'call'; id: number; method: CallMethod; sheet?: string }
   /** Rows of `sheet`, or of every sheet when absent; `credits`: batches the worker may send ahead. */
   | { op: 'stream'; id: number; sheet?: string; credits: number }

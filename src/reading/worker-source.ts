@@ -8,8 +8,15 @@ import type { CallMethod, FromWorker, ToWorker, WorkerInit } from './worker-prot
 
 /** The reading worker's heap limit (READER_HEAP_MB); see configureReading. */
 let heapMb = 256;
-/** How long an idle worker is kept for the next read of the same source. */
+/** How long a source keeps its worker after a read, for its next read. */
 const IDLE_MS = 500;
+/**
+ * Idle workers kept for the next source, and for how long. A new worker's start and its parser's
+ * first, unoptimised rows cost a small conversion more than its rows do: 25,000 rows read in
+ * 263 ms by a new worker, 111–141 ms by one that had read before.
+ */
+const POOL_SIZE = 2;
+const POOL_IDLE_MS = 30_000;
 /**
  * Batches (of up to 1,000 rows) the worker may send before the main thread has taken them. With
  * two, the parser stopped while the main thread wrote a chunk (100,000 rows), so reading and
@@ -26,8 +33,82 @@ export function configureReading(options: { heapMb: number }): void {
 // Bundled (scripts/bundle.mjs), the worker is read-worker.mjs next to the bundle.
 const workerEntryOf = () => workerEntry(import.meta.url, './read-worker.ts', './read-worker.mjs');
 
-/** Workers ended on purpose (idle): their exit is no failure. */
-const retired = new WeakSet<Worker>();
+/** Request ids, unique across sources: a worker's late answer to its last owner reaches nobody. */
+let nextId = 1;
+
+/** A reading worker and the source it reads for (none while it waits in the pool). */
+interface PooledWorker {
+  worker: Worker;
+  owner: WorkerTableSource | null;
+  heapMb: number;
+  /** Ends it after POOL_IDLE_MS in the pool. */
+  expiry: NodeJS.Timeout | null;
+  /** Ended on purpose: its exit is no failure. */
+  retired: boolean;
+}
+
+const pool: PooledWorker[] = [];
+/** Every reading worker alive, in the pool or reading. */
+const live = new Set<PooledWorker>();
+
+/** The reading workers alive, and whether each waits in the pool (for tests and the robustness script). */
+export function readingWorkers(): { worker: Worker; pooled: boolean }[] {
+  return [...live].map((p) => ({ worker: p.worker, pooled: pool.includes(p) }));
+}
+
+function startWorker(): PooledWorker {
+  const [entry, how] = workerEntryOf();
+  const worker = new Worker(entry, { ...how, resourceLimits: { maxOldGenerationSizeMb: heapMb } });
+  const pooled: PooledWorker = { worker, owner: null, heapMb, expiry: null, retired: false };
+  live.add(pooled);
+  worker.on('message', (m: FromWorker) => pooled.owner?.receive(m));
+  worker.on('error', (err: Error & { code?: string }) => {
+    if (!pooled.retired) pooled.owner?.workerFailed(pooled, err);
+  });
+  worker.on('exit', () => {
+    live.delete(pooled);
+    const at = pool.indexOf(pooled);
+    if (at >= 0) pool.splice(at, 1);
+    if (!pooled.retired) pooled.owner?.workerFailed(pooled, null);
+  });
+  return pooled;
+}
+
+/** A worker for `owner`'s file: one from the pool (its parser warm), else a new one. */
+function takeWorker(owner: WorkerTableSource, init: WorkerInit): PooledWorker {
+  let pooled = pool.pop();
+  while (pooled && pooled.heapMb !== heapMb) {
+    retire(pooled);
+    pooled = pool.pop();
+  }
+  pooled ??= startWorker();
+  if (pooled.expiry) clearTimeout(pooled.expiry);
+  pooled.expiry = null;
+  pooled.owner = owner;
+  pooled.worker.postMessage({ op: 'open', id: 0, init } satisfies ToWorker);
+  return pooled;
+}
+
+/** Back to the pool (its file let go), or ended when the pool is full. */
+function giveBack(pooled: PooledWorker): void {
+  pooled.owner = null;
+  if (pool.length >= POOL_SIZE || pooled.heapMb !== heapMb) return retire(pooled);
+  pooled.worker.postMessage({ op: 'close', id: 0 } satisfies ToWorker);
+  pooled.worker.unref();
+  pooled.expiry = setTimeout(() => {
+    const at = pool.indexOf(pooled);
+    if (at >= 0) pool.splice(at, 1);
+    retire(pooled);
+  }, POOL_IDLE_MS);
+  pooled.expiry.unref();
+  pool.push(pooled);
+}
+
+function retire(pooled: PooledWorker): void {
+  pooled.retired = true;
+  if (pooled.expiry) clearTimeout(pooled.expiry);
+  void pooled.worker.terminate();
+}
 
 /** Messages for one request, in order. */
 class Channel {
@@ -59,12 +140,12 @@ class Channel {
  */
 export class WorkerTableSource implements TableSource {
   private current: ReadSettings;
-  private worker: Worker | null = null;
+  private worker: PooledWorker | null = null;
   private readonly channels = new Map<number, Channel>();
-  private nextId = 1;
   private idle: NodeJS.Timeout | null = null;
   /** Where the latest stream is, for the message when the worker dies. */
   private readonly place: ReadPlace = {};
+  private readonly counted = new Map<string, Promise<number | null>>();
 
   constructor(private readonly init: WorkerInit) {
     this.current = init.known ?? { format: init.format };
@@ -78,8 +159,16 @@ export class WorkerTableSource implements TableSource {
     return (await this.call('sheetNames')) as string[];
   }
 
-  async countRows(sheet: string): Promise<number | null> {
-    return (await this.call('countRows', sheet)) as number | null;
+  /** Counted once per sheet: the analysis asks twice (MAX_ROWS, then progress), and a scan of a million rows is ~0.2 s. */
+  countRows(sheet: string): Promise<number | null> {
+    let counted = this.counted.get(sheet);
+    if (!counted) {
+      counted = this.call('countRows', sheet) as Promise<number | null>;
+      this.counted.set(sheet, counted);
+      // A failed count is not kept: the next caller asks again (and gets the error told its way).
+      counted.catch(() => this.counted.delete(sheet));
+    }
+    return counted;
   }
 
   async declaredRows(sheet: string): Promise<number | null> {
@@ -197,60 +286,54 @@ export class WorkerTableSource implements TableSource {
   }
 
   private open(message: ToWorker): { id: number; channel: Channel } {
-    const id = this.nextId++;
+    const id = nextId++;
     const channel = new Channel();
     this.channels.set(id, channel);
     if (this.idle) clearTimeout(this.idle);
     this.idle = null;
     this.post({ ...message, id });
     // Keeps the process alive while a read waits for the worker; an idle worker does not.
-    this.worker?.ref();
+    this.worker?.worker.ref();
     return { id, channel };
   }
 
   private close(id: number): void {
     this.channels.delete(id);
     if (this.channels.size === 0 && this.worker && !this.idle) {
-      this.worker.unref();
+      this.worker.worker.unref();
       this.idle = setTimeout(() => {
         this.idle = null;
-        const worker = this.worker;
+        const pooled = this.worker;
         this.worker = null;
-        if (worker) retired.add(worker);
-        void worker?.terminate();
+        if (pooled) giveBack(pooled);
       }, IDLE_MS);
       this.idle.unref();
     }
   }
 
   private post(message: ToWorker): void {
-    this.ensureWorker().postMessage(message);
+    this.worker ??= takeWorker(this, this.init);
+    this.worker.worker.postMessage(message);
   }
 
-  private ensureWorker(): Worker {
-    if (this.worker) return this.worker;
-    const [entry, how] = workerEntryOf();
-    const worker = new Worker(entry, { ...how, workerData: this.init, resourceLimits: { maxOldGenerationSizeMb: heapMb } });
-    let failed = false;
-    const fail = (error: UserInputError) => {
-      if (failed || retired.has(worker)) return;
-      failed = true;
-      if (this.worker === worker) this.worker = null;
-      for (const [id, channel] of this.channels) channel.push({ id, kind: 'error', message: error.message, code: error.code });
-    };
-    worker.on('message', (m: FromWorker) => this.channels.get(m.id)?.push(m));
-    worker.on('error', (err: Error & { code?: string }) => {
-      const place = { ...this.place };
-      fail(
-        err.code === 'ERR_WORKER_OUT_OF_MEMORY' || /out of memory/i.test(err.message)
-          ? fileTooComplex(place, TOO_COMPLEX.memory(heapMb))
-          : describeReadError(err, place, this.init.format),
-      );
-    });
-    worker.on('exit', () => {
-      fail(fileTooComplex({ ...this.place }, TOO_COMPLEX.memory(heapMb)));
-    });
-    this.worker = worker;
-    return worker;
+  /** A message from this source's worker. */
+  receive(m: FromWorker): void {
+    this.channels.get(m.id)?.push(m);
+  }
+
+  /**
+   * The worker died (`err`: why, null when it just exited): every open request gets the coded
+   * error, and the next request starts another worker.
+   */
+  workerFailed(pooled: PooledWorker, err: (Error & { code?: string }) | null): void {
+    if (this.worker !== pooled) return;
+    this.worker = null;
+    pooled.owner = null;
+    const place = { ...this.place };
+    const error =
+      err === null || err.code === 'ERR_WORKER_OUT_OF_MEMORY' || /out of memory/i.test(err.message)
+        ? fileTooComplex(place, TOO_COMPLEX.memory(pooled.heapMb))
+        : describeReadError(err, place, this.init.format);
+    for (const [id, channel] of this.channels) channel.push({ id, kind: 'error', message: error.message, code: error.code });
   }
 }
