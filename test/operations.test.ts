@@ -38,8 +38,14 @@ describe('operations: S3 storage, metrics, readiness', () => {
     assert.equal(body.errors, undefined, JSON.stringify(body.errors));
     const done = await waitForConversion(server.graphqlUrl, body.data!.createConversion.id);
     assert.equal(done.status, 'COMPLETED', done.error);
-    const objects = await s3.list(`${prefix}/`);
     const outputKey = `${prefix}/outputs/${done.id}.xlsx`;
+    // The upload is removed right after COMPLETED is stored (so a crash before that can still
+    // resume from it): under load the status can be seen first.
+    let objects = await s3.list(`${prefix}/`);
+    for (let waited = 0; objects.has(`${prefix}/uploads/${done.id}`) && waited < 10_000; waited += 100) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      objects = await s3.list(`${prefix}/`);
+    }
     assert.ok(objects.get(outputKey)! > 0, `objects: ${[...objects.keys()].join(', ')}`);
     assert.equal(objects.has(`${prefix}/uploads/${done.id}`), false);
 
