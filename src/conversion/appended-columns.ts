@@ -99,18 +99,19 @@ function entryOf(catalogs: BoundaryCatalog[], id: number): CatalogEntry | undefi
 
 /** The 비고 column: why a row is INVALID, or how far a NEAREST match lies outside its polygon. */
 export function noteFor(result: PointResult, language: OutputLanguage = 'KO'): string | null {
-  if (result.reason) return reasonNote(result.reason, language);
-  if (result.distanceMeters !== null) return distanceNote(result.distanceMeters, language);
-  return null;
+  return noteOf(result.reason, result.distanceMeters, language);
 }
 
-/** noteFor of point i of a chunk. */
+/** noteFor of point i of a chunk, without a PointResult per row. */
 function noteAt(chunk: GeocodedChunk, i: number, language: OutputLanguage): string | null {
   if (chunk.reasons.size === 0 && chunk.distances.size === 0) return null;
-  const reason = chunk.reasons.get(i);
+  return noteOf(chunk.reasons.get(i), chunk.distances.get(i), language);
+}
+
+function noteOf(reason: string | null | undefined, distanceMeters: number | null | undefined, language: OutputLanguage): string | null {
   if (reason) return reasonNote(reason, language);
-  const distance = chunk.distances.get(i);
-  return distance === undefined ? null : distanceNote(distance, language);
+  if (distanceMeters != null) return distanceNote(distanceMeters, language);
+  return null;
 }
 
 /** The note that says an appended column was renamed. */

@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { emptyChunk, joinChunks, sliceChunk, type GeocodedChunk } from '../geocode/chunk-geocoder';
+import { joinChunks, sliceChunk, type GeocodedChunk } from '../geocode/chunk-geocoder';
 
 /**
  * A geocoded chunk as one conversion_chunks row stores it. Boundary ids and result codes are
@@ -56,7 +56,7 @@ export async function loadSetResults(db: EntityManager, conversionId: string, fr
     const to = Math.min(toRow, c.firstRow + c.rowCount) - c.firstRow;
     for (let g = 0; g < sets; g++) bySet[g].push(sliceChunk(all, g * c.rowCount + from, g * c.rowCount + to));
   }
-  return bySet.map((parts) => joinChunks(parts.length > 0 ? parts : [emptyChunk(0)]));
+  return bySet.map(joinChunks);
 }
 
 /** Drops a job's stored results (once its output holds them, or it ended without one). */

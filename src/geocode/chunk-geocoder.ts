@@ -150,15 +150,7 @@ export function sliceChunk(chunk: GeocodedChunk, from: number, to: number): Geoc
 /** Chunks one after the other as one chunk (the second's point 0 follows the first's last). */
 export function joinChunks(chunks: GeocodedChunk[]): GeocodedChunk {
   if (chunks.length === 1) return chunks[0];
-  const n = chunks.reduce((sum, c) => sum + c.rowCount, 0);
-  const all: GeocodedChunk = {
-    rowCount: n,
-    boundaryIds: new Int32Array(n),
-    results: new Int16Array(n),
-    distances: new Map(),
-    reasons: new Map(),
-    gridMatches: 0,
-  };
+  const all = emptyChunk(chunks.reduce((sum, c) => sum + c.rowCount, 0));
   let at = 0;
   for (const c of chunks) {
     all.boundaryIds.set(c.boundaryIds, at);

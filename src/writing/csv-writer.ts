@@ -56,6 +56,11 @@ export class CsvOutputWriter implements OutputWriter {
     this.push(values, appended, this.currentSheet);
   }
 
+  /**
+   * Cells straight from the batch, the coordinates trimmed as trimCoordinates does, rather than
+   * writeRowsOneByOne's row array per row: that was 2.5% slower at 1,000,000 rows → CSV (11.97 /
+   * 12.09 s against 11.68 / 11.78 s, interleaved) and 20 MB more at the peak.
+   */
   writeRows(rows: RowBatch, from: number, to: number, appended: CellValue[][], { xIndex, yIndex }: CoordinateCells): void {
     if (this.currentSheet === null) return;
     const sheetCell = this.multiSheet ? csvField(this.currentSheet) : null;
