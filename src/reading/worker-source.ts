@@ -196,7 +196,7 @@ export class WorkerTableSource implements TableSource {
       for (;;) {
         const m = await channel.next();
         if (m.kind === 'rows') {
-          this.post({ op: 'pull', id });
+          this.tell({ op: 'pull', id });
           this.place.row += m.packed.rows;
           yield m.packed;
         } else {
@@ -206,7 +206,7 @@ export class WorkerTableSource implements TableSource {
         }
       }
     } finally {
-      if (!finished) this.post({ op: 'stop', id });
+      if (!finished) this.tell({ op: 'stop', id });
       this.close(id);
     }
   }
@@ -229,7 +229,7 @@ export class WorkerTableSource implements TableSource {
         let after: FromWorker | null = null;
         let skipped = false;
         const skip = () => {
-          if (!skipped && after === null) this.post({ op: 'skip', id, sheetIndex: sheet.index });
+          if (!skipped && after === null) this.tell({ op: 'skip', id, sheetIndex: sheet.index });
           skipped = true;
         };
         const rows = async function* (this: WorkerTableSource): AsyncGenerator<Row> {
@@ -240,7 +240,7 @@ export class WorkerTableSource implements TableSource {
                 after = e;
                 return;
               }
-              this.post({ op: 'pull', id });
+              this.tell({ op: 'pull', id });
               this.place.row! += e.packed.rows;
               for (const row of unpackRows(e.packed)) yield row;
             }
@@ -255,7 +255,7 @@ export class WorkerTableSource implements TableSource {
           skip();
           let e = await channel.next();
           while (e.kind === 'rows') {
-            this.post({ op: 'pull', id });
+            this.tell({ op: 'pull', id });
             e = await channel.next();
           }
           after = e;
@@ -263,7 +263,7 @@ export class WorkerTableSource implements TableSource {
         m = after!;
       }
     } finally {
-      if (!finished) this.post({ op: 'stop', id });
+      if (!finished) this.tell({ op: 'stop', id });
       this.close(id);
     }
   }
@@ -314,6 +314,15 @@ export class WorkerTableSource implements TableSource {
   private post(message: ToWorker): void {
     this.worker ??= takeWorker(this, this.init);
     this.worker.worker.postMessage(message);
+  }
+
+  /**
+   * A message about an open stream (pull, skip, stop): to the worker reading it, or to nobody when
+   * that worker has died (rows it sent before are still being taken; a new worker would not know
+   * the stream, and would only be started to be left idle).
+   */
+  private tell(message: ToWorker): void {
+    this.worker?.worker.postMessage(message);
   }
 
   /** A message from this source's worker. */
