@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream';
-import { parse } from 'csv-parse';
 import iconv from 'iconv-lite';
+import { CsvTextParser } from './csv-parser';
 import { countCsvRecords } from './csv-record-count';
 import { detectEncoding } from './encoding';
 import { READ_LIMITS } from './read-limits';
@@ -11,8 +11,9 @@ import type { ReadSettings, Row, SheetRows, TableSource } from './table-source';
 const DELIMITERS = [',', '\t', ';', '|'];
 
 /**
- * CSV/TSV input, streamed: decoded from the detected encoding, parsed by csv-parse (quotes,
- * CRLF/LF, BOM). A CSV file is one sheet, named after the file.
+ * CSV/TSV input, streamed: decoded from the detected encoding, parsed by CsvTextParser (quotes,
+ * CRLF/LF/CR, BOM; what csv-parse reads, see csv-parser.ts). A CSV file is one sheet, named after
+ * the file.
  */
 export class CsvSource implements TableSource {
   private constructor(
@@ -42,21 +43,20 @@ export class CsvSource implements TableSource {
 
   async *rows(sheet: string): AsyncGenerator<Row> {
     if (sheet !== this.sheetName) throw new Error(`A CSV file has one sheet, "${this.sheetName}"`);
-    const parser = parse({
-      delimiter: this.settings.delimiter ?? ',',
-      bom: true,
-      relax_column_count: true,
-      relax_quotes: true,
-      skip_empty_lines: true,
-      // A record (all its fields) is never collected beyond this: an unclosed quote or a
-      // 200 MB field is refused with where it starts (read-limits.ts), not read into memory.
-      max_record_size: READ_LIMITS.rowChars,
-    });
-    // pipeline, not pipe: a reader that stops early (the analysis, once it has what it needs)
-    // destroys the parser, and that must close the file too. Errors reach the loop below
-    // through the parser, which pipeline destroys with them.
-    pipeline(fs.createReadStream(this.file), iconv.decodeStream(this.settings.encoding ?? 'utf-8'), parser, () => {});
-    for await (const record of parser) yield record as string[];
+    // A record (all its fields) is never collected beyond READ_LIMITS.rowChars: an unclosed quote
+    // or a 200 MB field is refused with where it starts (read-limits.ts), not read into memory.
+    const parser = new CsvTextParser(this.settings.delimiter ?? ',', READ_LIMITS.rowChars);
+    const encoding = this.settings.encoding ?? 'utf-8';
+    // UTF-8 through the file stream's own decoder; other encodings through iconv-lite. pipeline,
+    // not pipe: a reader that stops early (the analysis, once it has what it needs) destroys the
+    // decoder, and that must close the file too; a read error reaches the loop through it.
+    const text = (
+      encoding === 'utf-8' || encoding === 'utf8'
+        ? fs.createReadStream(this.file, { encoding: 'utf8' })
+        : pipeline(fs.createReadStream(this.file), iconv.decodeStream(encoding), () => {})
+    ) as AsyncIterable<string>;
+    for await (const chunk of text) for (const record of parser.push(chunk)) yield record;
+    for (const record of parser.end()) yield record;
   }
 
   /** Counted by scanning the bytes (csv-record-count.ts), far faster than parsing every row. */
