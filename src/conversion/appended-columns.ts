@@ -86,6 +86,19 @@ export class AppendedColumns {
     if (this.basis) values.push(results.basis?.[i] ?? null);
     return values;
   }
+
+  /**
+   * A number shared by exactly the rows whose values (valuesFor) are the same: with one set and no
+   * 경계기준, those of one boundary and one result without a note (a writer keeps their encoded form
+   * under it, see AppendedCells.key); null for any other row.
+   */
+  keyFor(results: ChunkResults, i: number): number | null {
+    if (this.groups.length !== 1 || this.basis) return null;
+    const chunk = results.sets[0];
+    if ((chunk.reasons.size > 0 && chunk.reasons.has(i)) || (chunk.distances.size > 0 && chunk.distances.has(i))) return null;
+    // Result codes are 0..3 (result-codes.ts).
+    return chunk.boundaryIds[i] * 4 + chunk.results[i];
+  }
 }
 
 /** A boundary of whichever version of the set holds it (ids are unique across versions). */

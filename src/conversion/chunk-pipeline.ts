@@ -179,9 +179,7 @@ export class ChunkPipeline {
       const t = Date.now();
       const to = Math.min(rows.length, from + WRITE_SLICE_ROWS);
       rows.forEachPart(from, to, (batch, start, end, first) => {
-        const appended: CellValue[][] = new Array(end - start);
-        for (let k = 0; k < end - start; k++) appended[k] = columns.valuesFor(results, first + k);
-        writer.writeRows(batch, start, end, appended, sheet);
+        writer.writeRows(batch, start, end, { values: (k) => columns.valuesFor(results, first + k), key: (k) => columns.keyFor(results, first + k) }, sheet);
       });
       if (this.parts.progress) this.parts.progress.writtenRows += to - from;
       await writer.drained?.();

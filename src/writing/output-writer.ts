@@ -12,11 +12,11 @@ export interface OutputWriter {
   /** `appended` is null for rows of a sheet without coordinates (copied through). */
   writeRow(values: Row, appended: CellValue[] | null): void;
   /**
-   * Rows from..to-1 of a converted chunk, row i followed by appended[i - from], as they lie in
-   * the batch (no row is built where the writer does not need one); the cells of `coordinates`
-   * are written trimmed (trimCoordinates).
+   * Rows from..to-1 of a converted chunk, row i followed by its appended cells
+   * (appended.values(i - from)), as they lie in the batch (no row is built where the writer does
+   * not need one); the cells of `coordinates` are written trimmed (trimCoordinates).
    */
-  writeRows(rows: RowBatch, from: number, to: number, appended: CellValue[][], coordinates: CoordinateCells): void;
+  writeRows(rows: RowBatch, from: number, to: number, appended: AppendedCells, coordinates: CoordinateCells): void;
   /** Resolves once the rows written so far have been taken by the file stream (backpressure). */
   drained?(): Promise<void>;
   endSheet(): Promise<void>;
@@ -37,6 +37,18 @@ export interface SheetStart {
   appendedSample?: CellValue[][];
 }
 
+/** The appended cells of the rows of one writeRows call, k = 0 for its first row. */
+export interface AppendedCells {
+  /** Row k's appended values (a new array). */
+  values(k: number): CellValue[];
+  /**
+   * A number shared by exactly the rows whose appended values are the same (one boundary, one
+   * result, no note), or null: a writer may keep those values' encoded form under it instead of
+   * encoding them again for every row.
+   */
+  key(k: number): number | null;
+}
+
 /** The columns of a sheet's coordinates, written trimmed. */
 export interface CoordinateCells {
   xIndex: number | null;
@@ -44,6 +56,6 @@ export interface CoordinateCells {
 }
 
 /** writeRows for a writer that takes rows one by one. */
-export function writeRowsOneByOne(writer: OutputWriter, rows: RowBatch, from: number, to: number, appended: CellValue[][], coordinates: CoordinateCells): void {
-  for (let i = from; i < to; i++) writer.writeRow(trimCoordinates(rows.row(i), coordinates), appended[i - from]);
+export function writeRowsOneByOne(writer: OutputWriter, rows: RowBatch, from: number, to: number, appended: AppendedCells, coordinates: CoordinateCells): void {
+  for (let i = from; i < to; i++) writer.writeRow(trimCoordinates(rows.row(i), coordinates), appended.values(i - from));
 }

@@ -5,7 +5,7 @@ import { UserInputError } from '../errors';
 import { RowPacker, transferablesOf, type RowBatch } from '../reading/row-batches';
 import type { CellValue, Row } from '../reading/table-source';
 import { workerEntry } from '../util/worker-entry';
-import type { CoordinateCells, OutputWriter, SheetStart } from './output-writer';
+import type { AppendedCells, CoordinateCells, OutputWriter, SheetStart } from './output-writer';
 import type { ChunkSlice, FromWriteThread, ToWriteThread, WriteThreadInit } from './xlsx/thread-protocol';
 import { checkColumns, EXCEL_MAX_ROWS, sheetColumns } from './xlsx-writer';
 
@@ -118,13 +118,16 @@ export class XlsxThreadWriter implements OutputWriter {
     if (this.count === BATCH_ROWS || this.packer.full) this.flush();
   }
 
-  writeRows(rows: RowBatch, from: number, to: number, appended: CellValue[][], coordinates: CoordinateCells): void {
+  writeRows(rows: RowBatch, from: number, to: number, appended: AppendedCells, coordinates: CoordinateCells): void {
     const sheet = this.sheet;
     if (!sheet) throw new Error('writeRows before startSheet');
-    for (let i = from; i < to; i++) checkColumns(sheet.name, Math.max(sheet.appendedFrom, rows.width(i)) + appended[i - from].length);
-    this.flush();
     const packer = new RowPacker(Infinity, Infinity);
-    for (const cells of appended) packer.add(cells);
+    for (let i = from; i < to; i++) {
+      const cells = appended.values(i - from);
+      checkColumns(sheet.name, Math.max(sheet.appendedFrom, rows.width(i)) + cells.length);
+      packer.add(cells);
+    }
+    this.flush();
     const slice: ChunkSlice = { rows: rows.packedSlice(from, to), appended: packer.take(), coordinates: { xIndex: coordinates.xIndex, yIndex: coordinates.yIndex } };
     // Counted as batches of BATCH_ROWS, as the rows written one by one are.
     this.inFlight += (to - from) / BATCH_ROWS;

@@ -6,7 +6,7 @@ import { UserInputError } from '../errors';
 import type { RowBatch } from '../reading/row-batches';
 import type { CellValue, Row } from '../reading/table-source';
 import { displayWidth } from './cell-values';
-import { writeRowsOneByOne, type CoordinateCells, type OutputWriter, type SheetStart } from './output-writer';
+import { writeRowsOneByOne, type AppendedCells, type CoordinateCells, type OutputWriter, type SheetStart } from './output-writer';
 import {
   contentTypesXml,
   ROOT_RELS_XML,
@@ -100,7 +100,7 @@ export class XlsxOutputWriter implements OutputWriter {
     if (header) this.add(header, null, STYLE_BOLD, false);
   }
 
-  writeRows(rows: RowBatch, from: number, to: number, appended: CellValue[][], coordinates: CoordinateCells): void {
+  writeRows(rows: RowBatch, from: number, to: number, appended: AppendedCells, coordinates: CoordinateCells): void {
     writeRowsOneByOne(this, rows, from, to, appended, coordinates);
   }
 
