@@ -25,6 +25,14 @@ const POOL_IDLE_MS = 30_000;
  */
 const CREDITS = 64;
 
+/**
+ * The reading worker's young generation, in megabytes (V8's default is larger): what it allocates
+ * (decoded text, the fields of a record) is dropped as soon as a batch is packed, so collecting
+ * it more often costs little. Peak server RSS, interleaved runs: 200,000 rows → XLSX 367/377 →
+ * 327/348 MB, 1,000,000 rows 364/371 → 356/353 MB (→ CSV 387/395 → 370/369 MB), no slower.
+ */
+const YOUNG_MB = 8;
+
 /** Sets the reading worker's heap limit, in megabytes (READER_HEAP_MB, at start). */
 export function configureReading(options: { heapMb: number }): void {
   heapMb = options.heapMb;
@@ -58,7 +66,7 @@ export function readingWorkers(): { worker: Worker; pooled: boolean }[] {
 
 function startWorker(): PooledWorker {
   const [entry, how] = workerEntryOf();
-  const worker = new Worker(entry, { ...how, resourceLimits: { maxOldGenerationSizeMb: heapMb } });
+  const worker = new Worker(entry, { ...how, resourceLimits: { maxOldGenerationSizeMb: heapMb, maxYoungGenerationSizeMb: YOUNG_MB } });
   const pooled: PooledWorker = { worker, owner: null, heapMb, expiry: null, retired: false };
   live.add(pooled);
   worker.on('message', (m: FromWorker) => pooled.owner?.receive(m));
