@@ -1,7 +1,8 @@
 import type { DataSource } from 'typeorm';
-import type { CatalogCache } from '../boundaries/catalog';
+import type { BoundaryCatalog, CatalogCache } from '../boundaries/catalog';
 import { buildBoundaryPieces } from './boundary-pieces';
 import { geocodeChunk, type ChunkInput, type GeocodedChunk } from './chunk-geocoder';
+import type { InteriorGrid } from './interior-grid';
 import type { InteriorGridCache } from './interior-grid-cache';
 
 /** Where and how a chunk's points are looked up. */
@@ -37,13 +38,14 @@ export class Geocoder {
     void this.grids.prepare(target.setId);
     const catalog = await this.catalogs.get(target.setId);
     const levelsDeepestFirst = catalog.levelsDeepestFirst;
+    const grid = this.grids.get(target.setId);
     return geocodeChunk(this.dataSource.manager, {
       ...target,
       levelsDeepestFirst,
       input,
-      grid: this.grids.get(target.setId),
+      grid,
       boxes: catalog.boxes(levelsDeepestFirst[0]),
-      shallowerBoxes: levelsDeepestFirst.length > 1 ? catalog.boxes(levelsDeepestFirst[1]) : null,
+      shallowerBoxes: levelsDeepestFirst.length > 1 && midLevelStepPays(catalog, grid) ? catalog.boxes(levelsDeepestFirst[1]) : null,
     });
   }
 
@@ -68,6 +70,44 @@ export class Geocoder {
   close(): void {
     this.stopping.abort();
   }
+}
+
+/** midLevelStepPays by grid: worked out once per grid. */
+const midLevelAnswers = new WeakMap<InteriorGrid, boolean>();
+
+/**
+ * Whether c2r_geocode_points' step 3 (the points no deepest polygon holds, against the next level
+ * up, polygon-driven) can settle points of this set: only where a shallower level has area the
+ * deepest level leaves uncovered, as 동 without 리 in the official TL_SCCO layout. The set's
+ * interior grid knows: it labels cells with a shallower polygon exactly in such areas
+ * (interior-grid-build.ts). A set whose grid labels none (KOSTAT: 읍면동 tile every 시군구) skips
+ * the step, which there read every candidate 시군구 whole for a chunk's few leftover points (60
+ * of the 144 ms a 25,000-row chunk spent in PostGIS) and settled none; the nearest search
+ * (step 4) gives those points the same answer, as it does wherever step 3 is not run. Without a
+ * grid (not ready yet, or turned off) the step runs.
+ */
+export function midLevelStepPays(catalog: BoundaryCatalog, grid: InteriorGrid | null): boolean {
+  if (!grid) return true;
+  let pays = midLevelAnswers.get(grid);
+  if (pays === undefined) {
+    pays = false;
+    const deepest = catalog.levelsDeepestFirst[0];
+    const slots = grid.slots;
+    let last = 0;
+    for (let k = 0; k < slots.length; k++) {
+      const v = slots[k];
+      // Labels are ids (> 0); runs of one id are common, so each run is looked up once.
+      if (v <= 0 || v === last) continue;
+      last = v;
+      const entry = catalog.get(v);
+      if (entry && entry.level !== deepest) {
+        pays = true;
+        break;
+      }
+    }
+    midLevelAnswers.set(grid, pays);
+  }
+  return pays;
 }
 
 /** One point as a chunk. */
