@@ -90,7 +90,7 @@ test('a chunk closes at CHUNK_CHARS characters of text, however few rows it has'
     detected: { format: 'CSV', srid: 4326, sheets: [sheet], notes: [] },
     source: await CsvSource.open(input, 'memo.csv'),
     writer: new CsvOutputWriter(out, false),
-    columns: { headerFor: () => ({ names: [] }), valuesFor: () => [] } as unknown as AppendedColumns,
+    columns: { headerFor: () => ({ names: [] }), valuesFor: () => [], keyFor: () => null } as unknown as AppendedColumns,
     chunkRows: 100_000,
     resultsFor: async (rows) => {
       chunks.push(rows.length);

