@@ -247,8 +247,8 @@ export class ConversionRunner {
 
 /**
  * Rows are geocoded a quarter of the file at a time, between MIN_CHUNK_ROWS and CHUNK_ROWS: a
- * chunk's PostGIS statement has a fixed cost (its candidate polygons, ~80 ms), so big files want
- * big chunks, but a file of two chunks reads, geocodes and writes mostly one after the other.
+ * chunk's PostGIS statement has a fixed cost (its candidate polygons), so big files want big
+ * chunks, but a file of two chunks reads, geocodes and writes mostly one after the other.
  * 200,000 rows in chunks of 50,000 took 3.10 s, in chunks of 100,000 4.01 s; 100,000 rows in
  * chunks of 25,000 2.21 s, in one 2.45 s (README, Performance). A CHUNK_ROWS below the minimum
  * is taken as it is.
