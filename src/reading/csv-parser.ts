@@ -1,14 +1,4 @@
-const QUOTE = 0x22;
-const CR = 0x0d;
-const LF = 0x0a;
-
-/** The record delimiter: unknown until the first `\n`, `\r\n` or `\r` outside quotes. */
-const enum Newline {
-  Unknown,
-  Lf,
-  CrLf,
-  Cr,
-}
+import { CR, LF, Newline, newlineKind, newlineLength, QUOTE } from './csv-syntax';
 
 /** How CsvTextParser refuses text, coded as csv-parse codes it (read-limits.ts describes it). */
 export class CsvParseError extends Error {
@@ -102,23 +92,11 @@ export class CsvTextParser {
   private newlineAt(s: string, k: number, atEnd: boolean): number {
     const c = s.charCodeAt(k);
     if (c !== CR && c !== LF) return 0;
-    if (this.newline === Newline.Unknown) {
-      if (c === LF) this.newline = Newline.Lf;
-      else if (k + 1 >= s.length) {
-        if (!atEnd) return -1;
-        this.newline = Newline.Cr;
-      } else this.newline = s.charCodeAt(k + 1) === LF ? Newline.CrLf : Newline.Cr;
-    }
-    switch (this.newline) {
-      case Newline.Lf:
-        return c === LF ? 1 : 0;
-      case Newline.Cr:
-        return c === CR ? 1 : 0;
-      default:
-        if (c !== CR) return 0;
-        if (k + 1 >= s.length) return atEnd ? 0 : -1;
-        return s.charCodeAt(k + 1) === LF ? 2 : 0;
-    }
+    const next = k + 1 < s.length ? s.charCodeAt(k + 1) : -1;
+    // A CR at the end of the chunk: whether an LF follows decides, where the delimiter may be `\r\n`.
+    if (c === CR && next === -1 && !atEnd && (this.newline === Newline.Unknown || this.newline === Newline.CrLf)) return -1;
+    if (this.newline === Newline.Unknown) this.newline = newlineKind(c, next);
+    return newlineLength(this.newline, c, next);
   }
 
   private scan(text: string, atEnd: boolean, out: string[][]): void {

@@ -1,16 +1,5 @@
 import fs from 'node:fs';
-
-const QUOTE = 0x22;
-const CR = 0x0d;
-const LF = 0x0a;
-
-/** The record delimiter, found on the first line as csv-parse finds it (`\r\n` before `\r`). */
-const enum Newline {
-  Unknown,
-  Lf,
-  CrLf,
-  Cr,
-}
+import { CR, LF, Newline, newlineKind, newlineLength, QUOTE } from './csv-syntax';
 
 /**
  * Counts the records of CSV text the way CsvSource reads them (CsvTextParser, which reads what
@@ -88,13 +77,9 @@ export class CsvRecordCounter {
           this.carry = buf.subarray(i);
           return;
         }
-        if (this.newline === Newline.Unknown) {
-          this.newline = b === LF ? Newline.Lf : buf[i + 1] === LF ? Newline.CrLf : Newline.Cr;
-        }
-        const length =
-          this.newline === Newline.Lf ? (b === LF ? 1 : 0)
-          : this.newline === Newline.Cr ? (b === CR ? 1 : 0)
-          : b === CR && buf[i + 1] === LF ? 2 : 0;
+        const next = i + 1 < n ? buf[i + 1] : -1;
+        if (this.newline === Newline.Unknown) this.newline = newlineKind(b, next);
+        const length = newlineLength(this.newline, b, next);
         if (length > 0) {
           if (!this.lineEmpty) this.records++;
           this.lineEmpty = true;
